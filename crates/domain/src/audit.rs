@@ -1,0 +1,74 @@
+//! Audit actions: what the append-only audit log records.
+//!
+//! Entries say *who* did *what* to *which entity id*; they never copy personal data (names,
+//! ID numbers) into the log, so the log itself needs no redaction.
+
+use serde::Serialize;
+
+/// An audited action. The string form is stored; never rename one that has been stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum AuditAction {
+    /// Successful sign-in.
+    Login,
+    /// Failed sign-in (wrong password, unknown account or throttled).
+    LoginFailed,
+    /// Sign-out.
+    Logout,
+    /// First administrator created at set-up.
+    SetupAdmin,
+    /// A user account was created.
+    UserCreate,
+    /// A user account was changed (name, active flag, password).
+    UserUpdate,
+    /// A role was granted.
+    RoleGrant,
+    /// A role was revoked.
+    RoleRevoke,
+    /// An API token was created.
+    TokenCreate,
+    /// An API token was revoked.
+    TokenRevoke,
+    /// A village was created.
+    VillageCreate,
+    /// The interface language was changed.
+    LocaleChange,
+}
+
+impl AuditAction {
+    /// Stable stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "auth.login",
+            Self::LoginFailed => "auth.login_failed",
+            Self::Logout => "auth.logout",
+            Self::SetupAdmin => "auth.setup_admin",
+            Self::UserCreate => "user.create",
+            Self::UserUpdate => "user.update",
+            Self::RoleGrant => "role.grant",
+            Self::RoleRevoke => "role.revoke",
+            Self::TokenCreate => "token.create",
+            Self::TokenRevoke => "token.revoke",
+            Self::VillageCreate => "area.village_create",
+            Self::LocaleChange => "user.locale",
+        }
+    }
+}
+
+/// Request context an audit entry carries: request id and client address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestMeta {
+    /// Correlation id of the HTTP request (or `cli`).
+    pub request_id: Option<String>,
+    /// Client address.
+    pub ip: Option<String>,
+}
+
+impl RequestMeta {
+    /// Context for actions taken from the command line.
+    pub fn cli() -> Self {
+        Self {
+            request_id: Some("cli".into()),
+            ip: None,
+        }
+    }
+}

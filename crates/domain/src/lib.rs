@@ -1,0 +1,12 @@
+//! ruamjai domain: types and rules with no I/O.
+//!
+//! The parts of the design (`areas`, `auth`, `audit`, …) are modules with the same name in
+//! every layer, so a reader finds `areas` here, in the store and in the web crate alike.
+
+pub mod areas;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod thaidate;
+
+pub use error::{FieldError, Invalid};
