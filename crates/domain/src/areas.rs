@@ -67,9 +67,14 @@ impl AreaLevel {
 
     /// Parse the stable name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Province, Self::District, Self::Subdistrict, Self::Village]
-            .into_iter()
-            .find(|l| l.as_str() == s)
+        [
+            Self::Province,
+            Self::District,
+            Self::Subdistrict,
+            Self::Village,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
     }
 
     /// The level below this one.
@@ -265,12 +270,17 @@ pub fn parse_catalogue(tsv: &str) -> Result<Vec<CatalogueArea>, String> {
         let cols: Vec<&str> = line.split('\t').collect();
         let row = i + 1;
         let [code, parent, name_th, name_en, postal, extra] = cols[..] else {
-            return Err(format!("line {row}: expected 6 columns, found {}", cols.len()));
+            return Err(format!(
+                "line {row}: expected 6 columns, found {}",
+                cols.len()
+            ));
         };
         let code = AreaCode::parse(code).map_err(|_| format!("line {row}: bad code {code:?}"))?;
         let expected_parent = code.parent().map(String::from).unwrap_or_default();
         if parent != expected_parent {
-            return Err(format!("line {row}: parent {parent:?} does not match code {code}"));
+            return Err(format!(
+                "line {row}: parent {parent:?} does not match code {code}"
+            ));
         }
         let (region, health_region) = if code.level() == AreaLevel::Province {
             let (r, h) = extra
@@ -332,7 +342,10 @@ mod tests {
         assert_eq!(count(AreaLevel::District), 928);
         assert_eq!(count(AreaLevel::Subdistrict), 7_436);
         assert_eq!(count(AreaLevel::Village), 0);
-        assert!(c.iter().all(|a| !a.name_th.is_empty() && !a.name_en.is_empty()));
+        assert!(
+            c.iter()
+                .all(|a| !a.name_th.is_empty() && !a.name_en.is_empty())
+        );
     }
 
     #[test]
@@ -354,7 +367,10 @@ mod tests {
     fn every_health_region_has_provinces_and_bangkok_is_13() {
         let c = catalogue();
         for h in 1..=13u8 {
-            assert!(c.iter().any(|a| a.health_region == Some(h)), "health region {h}");
+            assert!(
+                c.iter().any(|a| a.health_region == Some(h)),
+                "health region {h}"
+            );
         }
         let bkk = c.iter().find(|a| a.code.as_str() == "10").unwrap();
         assert_eq!(bkk.health_region, Some(13));
@@ -370,12 +386,25 @@ mod tests {
         assert!(v.is_within(&AreaCode::parse("5501").unwrap()));
         assert!(!v.is_within(&AreaCode::parse("5502").unwrap()));
         // A sibling whose code merely shares digits is not inside: 5510 vs 55100101.
-        assert!(!AreaCode::parse("55100101").unwrap().is_within(&AreaCode::parse("5501").unwrap()));
+        assert!(
+            !AreaCode::parse("55100101")
+                .unwrap()
+                .is_within(&AreaCode::parse("5501").unwrap())
+        );
     }
 
     #[test]
     fn malformed_codes_are_rejected_with_the_field_named() {
-        for bad in ["", "5", "555", "55a1", "0001", "5500", "1234567890", "55010100"] {
+        for bad in [
+            "",
+            "5",
+            "555",
+            "55a1",
+            "0001",
+            "5500",
+            "1234567890",
+            "55010100",
+        ] {
             let e = AreaCode::parse(bad).unwrap_err();
             assert_eq!(e.field, "area_code", "{bad:?}");
         }
@@ -387,7 +416,11 @@ mod tests {
         assert_eq!(t.village(3).unwrap().as_str(), "55010103");
         assert_eq!(t.village(0).unwrap_err().field, "village_no");
         assert_eq!(
-            AreaCode::parse("5501").unwrap().village(1).unwrap_err().code,
+            AreaCode::parse("5501")
+                .unwrap()
+                .village(1)
+                .unwrap_err()
+                .code,
             "not_a_subdistrict"
         );
     }

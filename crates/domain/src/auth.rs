@@ -299,7 +299,11 @@ pub const LOCALES: [&str; 2] = ["th", "en"];
 
 /// Parse a locale, falling back to Thai.
 pub fn parse_locale(s: &str) -> &'static str {
-    if s.trim().eq_ignore_ascii_case("en") { "en" } else { "th" }
+    if s.trim().eq_ignore_ascii_case("en") {
+        "en"
+    } else {
+        "th"
+    }
 }
 
 #[cfg(test)]
@@ -359,7 +363,10 @@ mod tests {
             a.scope(Operation::ManageUsers),
             Scope::Within(vec![code("5501")])
         );
-        assert_eq!(actor(&[(Role::Admin, None)]).scope(Operation::ViewAudit), Scope::Everywhere);
+        assert_eq!(
+            actor(&[(Role::Admin, None)]).scope(Operation::ViewAudit),
+            Scope::Everywhere
+        );
     }
 
     #[test]
@@ -386,7 +393,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Somchai@Example.ORG ").unwrap().as_str(), "somchai@example.org");
+        assert_eq!(
+            Email::parse("  Somchai@Example.ORG ").unwrap().as_str(),
+            "somchai@example.org"
+        );
         for bad in ["a", "a@b", "@b.c", "a b@c.d", "a@b.", "a@@b.c"] {
             assert_eq!(Email::parse(bad).unwrap_err().field, "email", "{bad:?}");
         }
@@ -396,8 +406,14 @@ mod tests {
     #[test]
     fn passwords_need_length() {
         let e = Email::parse("a@b.co").unwrap();
-        assert_eq!(check_new_password("short", &e).unwrap_err().code, "password_too_short");
+        assert_eq!(
+            check_new_password("short", &e).unwrap_err().code,
+            "password_too_short"
+        );
         assert!(check_new_password("ยาวพอแล้วนะครับ", &e).is_ok());
-        assert_eq!(check_new_password("A@B.CO    ", &e).unwrap_err().code, "password_is_email");
+        assert_eq!(
+            check_new_password("A@B.CO    ", &e).unwrap_err().code,
+            "password_is_email"
+        );
     }
 }

@@ -1,1 +1,22 @@
-//! placeholder
+//! ruamjai persistence: one [`Store`] over SQLite (embedded default) or PostgreSQL (scale path).
+//!
+//! The backend is chosen at run time from the URL; queries are built once with SeaORM/sea-query
+//! and rendered for whichever backend is connected, and one set of migrations serves both.
+//! **Area scoping is enforced here**: every method that reads or changes something located in an
+//! area takes the calling [`Actor`](ruamjai_domain::auth::Actor) and answers
+//! [`StoreError::NotFound`] for anything outside the caller's scope.
+
+pub mod areas;
+pub mod audit;
+pub mod auth;
+mod db;
+mod error;
+pub mod migration;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use db::{Backend, Store};
+pub use error::StoreError;
+
+/// Result of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,307 @@
+//! Areas: browse, search and breadcrumbs within the caller's scope; villages created by admins.
+
+use chrono::Utc;
+use ruamjai_domain::areas::{AreaCode, AreaLevel, Region};
+use ruamjai_domain::audit::{AuditAction, RequestMeta};
+use ruamjai_domain::auth::{Actor, Operation, Scope};
+use ruamjai_domain::{FieldError, Invalid};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::audit::{self, NewEntry};
+use crate::{Result, Store, StoreError};
+
+pub(crate) mod entity {
+    //! The `areas` table.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "areas")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub parent_code: Option<String>,
+        pub level: String,
+        pub name_th: String,
+        pub name_en: String,
+        pub postal_codes: String,
+        pub region: Option<String>,
+        pub health_region: Option<i16>,
+        pub village_no: Option<i16>,
+        pub created_at: Option<DateTimeUtc>,
+        pub created_by: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity as Areas, Model};
+
+/// An area as the outside world sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Area {
+    /// DOPA code.
+    pub code: AreaCode,
+    /// Level in the tree.
+    pub level: AreaLevel,
+    /// Thai name (without the level word).
+    pub name_th: String,
+    /// English name.
+    pub name_en: String,
+    /// Postal codes, comma-separated.
+    pub postal_codes: String,
+    /// Region (provinces only).
+    pub region: Option<Region>,
+    /// Health region 1–13 (provinces only).
+    pub health_region: Option<u8>,
+    /// หมู่ที่ (villages only).
+    pub village_no: Option<u8>,
+}
+
+impl From<Model> for Area {
+    fn from(m: Model) -> Self {
+        Self {
+            code: AreaCode::parse(&m.code).expect("stored codes are valid"),
+            level: AreaLevel::parse(&m.level).expect("stored levels are valid"),
+            name_th: m.name_th,
+            name_en: m.name_en,
+            postal_codes: m.postal_codes,
+            region: m.region.as_deref().and_then(Region::parse),
+            health_region: m.health_region.and_then(|h| u8::try_from(h).ok()),
+            village_no: m.village_no.and_then(|h| u8::try_from(h).ok()),
+        }
+    }
+}
+
+/// An area with its ancestors (for breadcrumbs) and children.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaDetail {
+    /// The area.
+    pub area: Area,
+    /// Province first, the area's parent last.
+    pub ancestors: Vec<Area>,
+    /// The level below, in code order.
+    pub children: Vec<Area>,
+}
+
+/// A new village (หมู่บ้าน) in a subdistrict.
+#[derive(Debug, Clone)]
+pub struct NewVillage {
+    /// หมู่ที่ 1–99.
+    pub village_no: u8,
+    /// Thai name (บ้าน…).
+    pub name_th: String,
+    /// English name (may be empty: then the Thai name is shown).
+    pub name_en: String,
+}
+
+/// SQL condition: `code` is inside one of the scope's subtrees. `None` means everything.
+pub(crate) fn scope_condition(col: impl ColumnTrait, scope: &Scope) -> Option<Condition> {
+    match scope {
+        Scope::Everywhere => None,
+        Scope::Within(roots) => {
+            let mut any = Condition::any();
+            for r in roots {
+                any = any.add(col.starts_with(r.as_str()));
+            }
+            // An empty `any` renders as FALSE: nothing is reachable.
+            Some(any)
+        }
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect()
+}
+
+impl Store {
+    /// Total number of areas at a level (no scope: for health checks and tests).
+    pub async fn count_areas(&self, level: AreaLevel) -> Result<u64> {
+        Ok(Areas::find()
+            .filter(Column::Level.eq(level.as_str()))
+            .count(&self.db)
+            .await?)
+    }
+
+    /// One area, if it is inside `scope`.
+    async fn area_in(&self, scope: &Scope, code: &AreaCode) -> Result<Area> {
+        if !scope.contains(code) {
+            return Err(StoreError::NotFound);
+        }
+        Areas::find_by_id(code.as_str())
+            .one(&self.db)
+            .await?
+            .map(Area::from)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// An area with breadcrumbs and children, or `NotFound` when it is outside the caller's
+    /// scope. Ancestors above the caller's scope are still named in the breadcrumbs (they are
+    /// public geography), but cannot be opened.
+    pub async fn area_detail(&self, actor: &Actor, code: &AreaCode) -> Result<AreaDetail> {
+        let scope = actor.scope(Operation::ViewAreas);
+        let area = self.area_in(&scope, code).await?;
+        let lineage: Vec<String> = code
+            .parent()
+            .map(|p| p.lineage())
+            .unwrap_or_default()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let ancestors = Areas::find()
+            .filter(Column::Code.is_in(lineage))
+            .order_by_asc(Column::Code)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Area::from)
+            .collect();
+        let children = Areas::find()
+            .filter(Column::ParentCode.eq(code.as_str()))
+            .order_by_asc(Column::Code)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Area::from)
+            .collect();
+        Ok(AreaDetail {
+            area,
+            ancestors,
+            children,
+        })
+    }
+
+    /// Where the caller's area browser starts: all provinces for a national role, otherwise
+    /// the roots of the caller's grants.
+    pub async fn area_roots(&self, actor: &Actor) -> Result<Vec<Area>> {
+        let q = match actor.scope(Operation::ViewAreas) {
+            Scope::Everywhere => {
+                Areas::find().filter(Column::Level.eq(AreaLevel::Province.as_str()))
+            }
+            Scope::Within(roots) => Areas::find().filter(
+                Column::Code.is_in(roots.into_iter().map(String::from).collect::<Vec<_>>()),
+            ),
+        };
+        Ok(q.order_by_asc(Column::Code)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Area::from)
+            .collect())
+    }
+
+    /// Search areas by Thai or English name (substring, case-insensitive) or code prefix,
+    /// within `scope`, shallow levels first. At most `limit` rows.
+    pub async fn search_areas(
+        &self,
+        scope: &Scope,
+        query: &str,
+        level: Option<AreaLevel>,
+        limit: u64,
+    ) -> Result<Vec<Area>> {
+        let q = escape_like(query.trim());
+        if q.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pattern = format!("%{}%", q.to_lowercase());
+        let mut cond = Condition::any()
+            .add(Column::NameTh.like(format!("%{q}%")))
+            .add(Expr::expr(Func::lower(Expr::col(Column::NameEn))).like(pattern));
+        if q.bytes().all(|b| b.is_ascii_digit()) {
+            cond = cond.add(Column::Code.starts_with(&q));
+        }
+        let mut find = Areas::find().filter(cond);
+        if let Some(level) = level {
+            find = find.filter(Column::Level.eq(level.as_str()));
+        }
+        if let Some(c) = scope_condition(Column::Code, scope) {
+            find = find.filter(c);
+        }
+        let mut rows: Vec<Area> = find
+            .order_by_asc(Expr::expr(Func::char_length(Expr::col(Column::Code))))
+            .order_by_asc(Column::Code)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Area::from)
+            .collect();
+        // Exact name matches first (น่าน the province before เมืองน่าน the district).
+        rows.sort_by_key(|a| !(a.name_th == q || a.name_en.eq_ignore_ascii_case(&q)));
+        Ok(rows)
+    }
+
+    /// Create village `no` of a subdistrict. Needs `ManageVillages` over the subdistrict.
+    pub async fn create_village(
+        &self,
+        actor: &Actor,
+        subdistrict: &AreaCode,
+        v: NewVillage,
+        meta: &RequestMeta,
+    ) -> Result<Area> {
+        let parent = self
+            .area_in(&actor.scope(Operation::ViewAreas), subdistrict)
+            .await?;
+        if !actor.can(Operation::ManageVillages, subdistrict) {
+            return Err(StoreError::Forbidden);
+        }
+        if parent.level != AreaLevel::Subdistrict {
+            return Err(FieldError::new("area_code", "not_a_subdistrict").into());
+        }
+        let mut errors = Vec::new();
+        let name_th = v.name_th.trim().to_owned();
+        if name_th.is_empty() {
+            errors.push(FieldError::new("name_th", "required"));
+        }
+        let code = match subdistrict.village(v.village_no) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(Invalid(errors).into());
+        }
+        let code = code.expect("no errors");
+        let txn = self.db.begin().await?;
+        let model = ActiveModel {
+            code: Set(code.to_string()),
+            parent_code: Set(Some(subdistrict.to_string())),
+            level: Set(AreaLevel::Village.as_str().into()),
+            name_th: Set(name_th),
+            name_en: Set(v.name_en.trim().to_owned()),
+            postal_codes: Set(parent.postal_codes.clone()),
+            region: Set(None),
+            health_region: Set(None),
+            village_no: Set(Some(i16::from(v.village_no))),
+            created_at: Set(Some(Utc::now())),
+            created_by: Set(Some(actor.user_id)),
+        };
+        let model = match model.insert(&txn).await {
+            Ok(m) => m,
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                return Err(FieldError::new("village_no", "village_exists").into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        audit::append(
+            &txn,
+            NewEntry::by(actor, AuditAction::VillageCreate, meta)
+                .entity("area", code.as_str())
+                .area(&code),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(model.into())
+    }
+}

@@ -1,0 +1,17 @@
+//! Migrations: one set, written once with sea-query, rendered for SQLite or PostgreSQL.
+//!
+//! Never edit a migration that has shipped; add a new one (expand, then contract).
+
+use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+/// All migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

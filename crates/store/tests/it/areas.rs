@@ -1,0 +1,183 @@
+use ruamjai_domain::areas::AreaLevel;
+use ruamjai_domain::audit::RequestMeta;
+use ruamjai_domain::auth::{Role, Scope};
+use ruamjai_store::StoreError;
+use ruamjai_store::areas::NewVillage;
+use ruamjai_store::testing::{code, user_with_role};
+
+use crate::{TestDb, both};
+
+both!(
+    full_catalogue_is_loaded,
+    nan_is_found_by_thai_and_english_name,
+    district_admin_stays_in_own_district,
+    villages_are_validated,
+);
+
+async fn full_catalogue_is_loaded(db: TestDb) {
+    let s = &db.store;
+    assert_eq!(s.count_areas(AreaLevel::Province).await.unwrap(), 77);
+    assert_eq!(s.count_areas(AreaLevel::District).await.unwrap(), 928);
+    assert_eq!(s.count_areas(AreaLevel::Subdistrict).await.unwrap(), 7_436);
+    assert_eq!(s.count_areas(AreaLevel::Village).await.unwrap(), 0);
+}
+
+async fn nan_is_found_by_thai_and_english_name(db: TestDb) {
+    let s = &db.store;
+    let hits = s
+        .search_areas(&Scope::Everywhere, "น่าน", None, 20)
+        .await
+        .unwrap();
+    assert_eq!(hits[0].code.as_str(), "55");
+    assert_eq!(hits[0].level, AreaLevel::Province);
+    let hits = s
+        .search_areas(&Scope::Everywhere, "nan", Some(AreaLevel::Province), 20)
+        .await
+        .unwrap();
+    assert!(hits.iter().any(|a| a.code.as_str() == "55"));
+    let hits = s
+        .search_areas(&Scope::Everywhere, "5501", None, 5)
+        .await
+        .unwrap();
+    assert_eq!(hits[0].code.as_str(), "5501");
+    // A wildcard typed by the user is not a wildcard.
+    assert!(
+        s.search_areas(&Scope::Everywhere, "%", None, 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let (_, admin) = user_with_role(s, "admin@example.org", Role::Admin, None).await;
+    let nan = s.area_detail(&admin, &code("55")).await.unwrap();
+    assert_eq!(nan.children.len(), 15);
+    assert!(nan.children.iter().all(|c| c.level == AreaLevel::District));
+    let sub = s.area_detail(&admin, &code("550101")).await.unwrap();
+    let crumbs: Vec<_> = sub.ancestors.iter().map(|a| a.code.as_str()).collect();
+    assert_eq!(crumbs, ["55", "5501"]);
+}
+
+async fn district_admin_stays_in_own_district(db: TestDb) {
+    let s = &db.store;
+    let meta = RequestMeta::default();
+    let (_, a) = user_with_role(s, "a@example.org", Role::AreaAdmin, Some("5501")).await;
+    let (b_user, _) = user_with_role(s, "b@example.org", Role::Operator, Some("5502")).await;
+
+    // Own district and its subdistricts: readable and changeable.
+    s.area_detail(&a, &code("5501")).await.unwrap();
+    s.area_detail(&a, &code("550101")).await.unwrap();
+    let v = NewVillage {
+        village_no: 1,
+        name_th: "บ้านดอน".into(),
+        name_en: "Ban Don".into(),
+    };
+    let village = s
+        .create_village(&a, &code("550101"), v.clone(), &meta)
+        .await
+        .unwrap();
+    assert_eq!(village.code.as_str(), "55010101");
+    s.area_detail(&a, &village.code).await.unwrap();
+
+    // District B, the province above, another province: not found.
+    for other in ["5502", "550202", "55", "5601"] {
+        assert!(
+            matches!(
+                s.area_detail(&a, &code(other)).await,
+                Err(StoreError::NotFound)
+            ),
+            "{other} must be out of scope"
+        );
+    }
+    assert!(matches!(
+        s.create_village(&a, &code("550202"), v, &meta).await,
+        Err(StoreError::NotFound)
+    ));
+    let roots = s.area_roots(&a).await.unwrap();
+    assert_eq!(roots.len(), 1);
+    assert_eq!(roots[0].code.as_str(), "5501");
+    let found = s
+        .search_areas(
+            &a.scope(ruamjai_domain::auth::Operation::ViewAreas),
+            "น่าน",
+            None,
+            50,
+        )
+        .await
+        .unwrap();
+    assert!(!found.is_empty());
+    assert!(
+        found.iter().all(|x| x.code.as_str().starts_with("5501")),
+        "{found:?}"
+    );
+
+    // B's users are invisible and untouchable.
+    assert!(matches!(
+        s.user_detail(&a, b_user.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.grant_role(&a, b_user.id, Role::Viewer, Some(code("550101")), &meta)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let listed = s.list_users(&a).await.unwrap();
+    assert!(listed.iter().all(|u| u.user.id != b_user.id));
+    assert!(listed.iter().any(|u| u.user.id == a.user_id));
+}
+
+async fn villages_are_validated(db: TestDb) {
+    let s = &db.store;
+    let meta = RequestMeta::default();
+    let (_, admin) = user_with_role(s, "admin@example.org", Role::Admin, None).await;
+    let (_, staff) = user_with_role(s, "staff@example.org", Role::Staff, Some("5501")).await;
+    let good = NewVillage {
+        village_no: 2,
+        name_th: "บ้านนา".into(),
+        name_en: String::new(),
+    };
+    s.create_village(&admin, &code("550101"), good.clone(), &meta)
+        .await
+        .unwrap();
+    let err = s
+        .create_village(&admin, &code("550101"), good.clone(), &meta)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(i) if i.0[0].code == "village_exists"),
+        "{err:?}"
+    );
+    let bad = NewVillage {
+        village_no: 0,
+        name_th: " ".into(),
+        name_en: String::new(),
+    };
+    let StoreError::Invalid(i) = s
+        .create_village(&admin, &code("550101"), bad, &meta)
+        .await
+        .unwrap_err()
+    else {
+        panic!("expected invalid")
+    };
+    let fields: Vec<_> = i.0.iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["name_th", "village_no"]);
+    let err = s
+        .create_village(&admin, &code("5501"), good.clone(), &meta)
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, StoreError::Invalid(i) if i.0[0].code == "not_a_subdistrict"));
+    // Staff may browse but not create villages.
+    assert!(matches!(
+        s.create_village(
+            &staff,
+            &code("550101"),
+            NewVillage {
+                village_no: 3,
+                ..good
+            },
+            &meta
+        )
+        .await,
+        Err(StoreError::Forbidden)
+    ));
+    assert_eq!(s.count_areas(AreaLevel::Village).await.unwrap(), 1);
+}
