@@ -1,1 +1,361 @@
-fn main() {}
+//! `ruamjai` — the one binary: serve, migrate, demo, areas, users.
+
+mod config;
+mod demo;
+mod serve;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use ruamjai_domain::areas::{AreaCode, AreaLevel};
+use ruamjai_domain::audit::RequestMeta;
+use ruamjai_domain::auth::{Role, Scope};
+use ruamjai_store::auth::NewUser;
+use ruamjai_store::{Store, StoreError};
+
+use crate::config::{DEFAULT_DATABASE_URL, FileConfig, redact_url};
+
+/// ruamjai (ร่วมใจ): the shared platform of a Thai community volunteer network.
+#[derive(Debug, Parser)]
+#[command(name = "ruamjai", version, about, propagate_version = true)]
+pub struct Cli {
+    /// TOML configuration file (keys: database_url, listen, base_url, admin_email,
+    /// secure_cookies, session_hours, log_format).
+    #[arg(long, global = true, env = "RUAMJAI_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database: `sqlite://FILE` (default `sqlite://ruamjai.db`) or `postgres://…`.
+    #[arg(long, global = true, env = "RUAMJAI_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Log format: `text` or `json`.
+    #[arg(long, global = true, env = "RUAMJAI_LOG_FORMAT")]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve(serve::ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a fresh SQLite file with a demo province and demo accounts, then serve it.
+    Demo(demo::DemoArgs),
+    /// Thailand's areas: list and search.
+    #[command(subcommand)]
+    Areas(AreasCommand),
+    /// User accounts: list, create, grant and revoke roles.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AreasCommand {
+    /// List provinces, or the areas directly below `--parent`.
+    List {
+        /// Parent area code (e.g. 55 lists Nan's districts).
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Search by Thai or English name, or by code.
+    Search {
+        /// Text to look for, e.g. "น่าน" or "Nan" or "5501".
+        query: String,
+        /// Only this level: province, district, subdistrict or village.
+        #[arg(long)]
+        level: Option<String>,
+        /// At most this many results.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// List all accounts with their roles.
+    List,
+    /// Create an account. Without --password-stdin a one-time set-up link is printed.
+    Create(CreateUser),
+    /// Grant a role over an area (omit the area for the whole country).
+    Grant(GrantArgs),
+    /// Revoke a role over an area.
+    Revoke(GrantArgs),
+}
+
+#[derive(Debug, Args)]
+struct CreateUser {
+    /// Login e-mail.
+    #[arg(long)]
+    email: String,
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// First role: admin, area_admin, staff, operator or viewer.
+    #[arg(long)]
+    role: Option<String>,
+    /// Area code of the first role (omit for the whole country).
+    #[arg(long)]
+    area: Option<String>,
+    /// Interface language: th or en.
+    #[arg(long, default_value = "th")]
+    locale: String,
+    /// Read the password from standard input instead of printing a set-up link.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Base URL for the printed set-up link.
+    #[arg(
+        long,
+        env = "RUAMJAI_BASE_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    base_url: String,
+}
+
+#[derive(Debug, Args)]
+struct GrantArgs {
+    /// The user's e-mail.
+    email: String,
+    /// admin, area_admin, staff, operator or viewer.
+    role: String,
+    /// Area code (omit for the whole country).
+    area: Option<String>,
+}
+
+impl Cli {
+    fn database_url(&self, file: &FileConfig) -> String {
+        self.database_url
+            .clone()
+            .or_else(|| file.database_url.clone())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+    }
+}
+
+fn init_logging(format: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUAMJAI_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Connect and migrate, with a readable message when the database cannot be reached.
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("cannot open database {}", redact_url(url)))?;
+    store.migrate().await.context("migration failed")?;
+    Ok(store)
+}
+
+fn describe(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Invalid(i) => anyhow::anyhow!(
+            "{}",
+            i.0.iter()
+                .map(|f| format!("{}: {}", f.field, ruamjai_web::i18n::Lang::En.error(f.code)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        StoreError::NotFound => anyhow::anyhow!("not found"),
+        other => anyhow::anyhow!(other),
+    }
+}
+
+fn parse_area(area: Option<&str>) -> anyhow::Result<Option<AreaCode>> {
+    area.map(|a| AreaCode::parse(a).map_err(|_| anyhow::anyhow!("invalid area code {a:?}")))
+        .transpose()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let file = FileConfig::load(cli.config.as_ref())?;
+    let log_format = cli
+        .log_format
+        .clone()
+        .or_else(|| file.log_format.clone())
+        .unwrap_or_else(|| "text".into());
+    init_logging(&log_format);
+    match &cli.command {
+        Command::Serve(args) => serve::run(&cli.database_url(&file), args, &file).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Migrate => {
+            let url = cli.database_url(&file);
+            let store = Store::connect(&url)
+                .await
+                .with_context(|| format!("cannot open database {}", redact_url(&url)))?;
+            let pending = store.pending_migrations().await?;
+            store.migrate().await.context("migration failed")?;
+            println!(
+                "{} migration(s) applied to {}",
+                pending.len(),
+                redact_url(&url)
+            );
+            Ok(())
+        }
+        Command::Areas(cmd) => areas(&open_store(&cli.database_url(&file)).await?, cmd).await,
+        Command::Users(cmd) => users(&open_store(&cli.database_url(&file)).await?, cmd).await,
+    }
+}
+
+async fn areas(store: &Store, cmd: &AreasCommand) -> anyhow::Result<()> {
+    let rows = match cmd {
+        AreasCommand::List { parent } => {
+            let parent = parse_area(parent.as_deref())?;
+            store.children_unscoped(parent.as_ref()).await?
+        }
+        AreasCommand::Search {
+            query,
+            level,
+            limit,
+        } => {
+            let level = match level.as_deref() {
+                None => None,
+                Some(l) => Some(AreaLevel::parse(l).with_context(|| {
+                    format!("unknown level {l:?}: use province, district, subdistrict or village")
+                })?),
+            };
+            store
+                .search_areas(&Scope::Everywhere, query, level, *limit)
+                .await?
+        }
+    };
+    if rows.is_empty() {
+        eprintln!("no areas found");
+    }
+    for a in rows {
+        println!(
+            "{:<8}  {:<11}  {}  ({})",
+            a.code,
+            a.level.as_str(),
+            a.name_th,
+            a.name_en
+        );
+    }
+    Ok(())
+}
+
+async fn users(store: &Store, cmd: &UsersCommand) -> anyhow::Result<()> {
+    match cmd {
+        UsersCommand::List => {
+            let admin = ruamjai_domain::auth::Actor {
+                user_id: 0,
+                grants: vec![ruamjai_domain::auth::Grant {
+                    id: 0,
+                    role: Role::Admin,
+                    area: None,
+                }],
+            };
+            for u in store.list_users(&admin).await? {
+                let grants: Vec<String> = u
+                    .grants
+                    .iter()
+                    .map(|g| {
+                        format!(
+                            "{}@{}",
+                            g.role.as_str(),
+                            g.area.as_ref().map_or("*".into(), |a| a.to_string())
+                        )
+                    })
+                    .collect();
+                println!(
+                    "{:>5}  {:<32}  {:<8}  {}",
+                    u.user.id,
+                    u.user.email,
+                    if u.user.active { "active" } else { "disabled" },
+                    grants.join(" ")
+                );
+            }
+        }
+        UsersCommand::Create(c) => {
+            let password = if c.password_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                Some(s.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let grant = match &c.role {
+                Some(r) => Some((
+                    Role::parse(r).map_err(|_| anyhow::anyhow!("unknown role {r:?}"))?,
+                    parse_area(c.area.as_deref())?,
+                )),
+                None if c.area.is_some() => bail!("--area needs --role"),
+                None => None,
+            };
+            let has_password = password.is_some();
+            let made = store
+                .create_user(
+                    None,
+                    NewUser {
+                        email: c.email.clone(),
+                        display_name: c.name.clone(),
+                        password,
+                        locale: c.locale.clone(),
+                    },
+                    grant,
+                    &RequestMeta::cli(),
+                )
+                .await
+                .map_err(describe)?;
+            println!("created user {} ({})", made.user.id, made.user.email);
+            if !has_password {
+                let secret = store
+                    .create_setup_token(
+                        ruamjai_store::auth::SetupPurpose::SetPassword,
+                        Some(made.user.id),
+                        chrono::Duration::days(7),
+                    )
+                    .await?;
+                println!(
+                    "one-time set-up link (valid 7 days): {}/setup/{secret}",
+                    c.base_url
+                );
+            }
+        }
+        UsersCommand::Grant(g) | UsersCommand::Revoke(g) => {
+            let user = store
+                .user_by_email(&g.email)
+                .await?
+                .with_context(|| format!("no user with e-mail {}", g.email))?;
+            let role =
+                Role::parse(&g.role).map_err(|_| anyhow::anyhow!("unknown role {:?}", g.role))?;
+            let area = parse_area(g.area.as_deref())?;
+            if matches!(cmd, UsersCommand::Grant(_)) {
+                store
+                    .grant_role_cli(user.id, role, area)
+                    .await
+                    .map_err(describe)?;
+                println!("granted {} to {}", g.role, g.email);
+            } else {
+                let n = store
+                    .revoke_role_cli(user.id, role, area.as_ref())
+                    .await
+                    .map_err(describe)?;
+                if n == 0 {
+                    bail!("{} does not hold {} there", g.email, g.role);
+                }
+                println!("revoked {} from {}", g.role, g.email);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

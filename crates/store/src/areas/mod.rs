@@ -240,6 +240,21 @@ impl Store {
         Ok(rows)
     }
 
+    /// Areas directly below `parent` (provinces when `None`), with no scope: for the trusted
+    /// command line only, which already holds the database itself.
+    pub async fn children_unscoped(&self, parent: Option<&AreaCode>) -> Result<Vec<Area>> {
+        let q = match parent {
+            Some(p) => Areas::find().filter(Column::ParentCode.eq(p.as_str())),
+            None => Areas::find().filter(Column::Level.eq(AreaLevel::Province.as_str())),
+        };
+        Ok(q.order_by_asc(Column::Code)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Area::from)
+            .collect())
+    }
+
     /// Create village `no` of a subdistrict. Needs `ManageVillages` over the subdistrict.
     pub async fn create_village(
         &self,

@@ -206,10 +206,10 @@ impl Store {
         let name = check_display_name(&new.display_name)
             .map_err(|e| errors.push(e))
             .ok();
-        if let (Some(pw), Some(email)) = (&new.password, &email) {
-            if let Err(e) = check_new_password(pw, email) {
-                errors.push(e);
-            }
+        if let (Some(pw), Some(email)) = (&new.password, &email)
+            && let Err(e) = check_new_password(pw, email)
+        {
+            errors.push(e);
         }
         if let Some(by) = by {
             let allowed = match &first_grant {

@@ -1,0 +1,78 @@
+//! The JSON API under `/api/v1`. Every route is registered through `utoipa_axum::routes!`, so
+//! the OpenAPI document (`/api/v1/openapi.json`) is generated from the same handlers and cannot
+//! miss one. Authenticate with `Authorization: Bearer <token>` (tokens from the account page or
+//! `POST /api/v1/tokens`) or a browser session (then unsafe methods need `X-CSRF-Token`).
+
+mod areas;
+mod me;
+mod users;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ErrorBody, WebError};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ruamjai API",
+        description = "Shared platform of Thai community volunteer networks. Errors always have the shape `{\"errors\":[{\"code\",\"message\",\"field\"}]}`; messages follow `Accept-Language` (th, en). Objects outside the caller's area answer 404.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// All API routes with their OpenAPI description (paths relative to `/api/v1`).
+pub fn router() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me::me))
+        .routes(routes!(me::list_tokens, me::create_token))
+        .routes(routes!(me::revoke_token))
+        .routes(routes!(areas::list_areas))
+        .routes(routes!(areas::get_area))
+        .routes(routes!(areas::create_village))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::get_user))
+        .routes(routes!(users::grant_role))
+        .routes(routes!(users::revoke_grant))
+        .routes(routes!(users::list_audit));
+    let mut doc = api.get_openapi().clone();
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
+    let doc_json = doc.to_pretty_json().expect("OpenAPI document serialises");
+    api.route(
+        "/openapi.json",
+        axum::routing::get(move || async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                doc_json,
+            )
+        }),
+    )
+    .fallback(|| async { WebError::NotFound.into_response() })
+}
+
+/// 201 with a JSON body.
+pub(crate) fn created<T: serde::Serialize>(body: T) -> impl IntoResponse {
+    (StatusCode::CREATED, Json(body))
+}

@@ -1,0 +1,141 @@
+//! Thai first, English second: messages live in `locales/{th,en}/main.ftl` (Fluent), embedded
+//! at compile time. Field error codes from the domain are message ids `err-<code>`.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, static_loader};
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "th",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static TH: LazyLock<LanguageIdentifier> = LazyLock::new(|| "th".parse().expect("valid"));
+static EN: LazyLock<LanguageIdentifier> = LazyLock::new(|| "en".parse().expect("valid"));
+
+/// The interface language of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// ไทย (default)
+    Th,
+    /// English
+    En,
+}
+
+impl Lang {
+    /// From a stored or submitted code; anything but `en` is Thai.
+    pub fn parse(s: &str) -> Self {
+        if ruamjai_domain::auth::parse_locale(s) == "en" {
+            Self::En
+        } else {
+            Self::Th
+        }
+    }
+
+    /// From an `Accept-Language` header: English only when it is preferred over Thai.
+    pub fn from_accept_language(header: &str) -> Self {
+        for part in header.split(',') {
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if tag.starts_with("th") {
+                return Self::Th;
+            }
+            if tag.starts_with("en") {
+                return Self::En;
+            }
+        }
+        Self::Th
+    }
+
+    /// `th` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Th => "th",
+            Self::En => "en",
+        }
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Self::Th => &TH,
+            Self::En => &EN,
+        }
+    }
+
+    /// A message.
+    pub fn t(self, key: &str) -> String {
+        LOCALES.lookup(self.id(), key)
+    }
+
+    /// A message with arguments.
+    pub fn t_args(self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: HashMap<std::borrow::Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| ((*k).into(), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.lookup_with_args(self.id(), key, &args)
+    }
+
+    /// The message for a field error code.
+    pub fn error(self, code: &str) -> String {
+        LOCALES
+            .try_lookup(self.id(), &format!("err-{code}"))
+            .unwrap_or_else(|| self.t("err-invalid"))
+    }
+
+    /// An area's name in this language (English names fall back to Thai).
+    pub fn area_name<'a>(self, name_th: &'a str, name_en: &'a str) -> &'a str {
+        match self {
+            Self::En if !name_en.is_empty() => name_en,
+            _ => name_th,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_exists_in_both_languages() {
+        let th = include_str!("../locales/th/main.ftl");
+        let en = include_str!("../locales/en/main.ftl");
+        let keys = |s: &str| -> Vec<String> {
+            let mut k: Vec<String> = s
+                .lines()
+                .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
+                .map(|l| l.split(" =").next().unwrap().trim().to_owned())
+                .collect();
+            k.sort();
+            k
+        };
+        assert_eq!(keys(th), keys(en));
+        assert!(keys(th).len() > 50);
+    }
+
+    #[test]
+    fn messages_are_localised_with_fallbacks() {
+        assert_eq!(Lang::Th.t("nav-areas"), "พื้นที่");
+        assert_eq!(Lang::En.t("nav-areas"), "Areas");
+        assert_eq!(
+            Lang::En.error("invalid_email"),
+            "Enter a valid e-mail address."
+        );
+        assert_eq!(Lang::En.error("no_such_code"), Lang::En.t("err-invalid"));
+        assert_eq!(
+            Lang::from_accept_language("en-GB,en;q=0.9,th;q=0.5"),
+            Lang::En
+        );
+        assert_eq!(Lang::from_accept_language("th-TH,en;q=0.5"), Lang::Th);
+        assert_eq!(Lang::from_accept_language(""), Lang::Th);
+    }
+}

@@ -1,0 +1,188 @@
+//! The area browser: the caller's starting areas, search, and drill-down with breadcrumbs
+//! province › district › subdistrict › village.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ruamjai_domain::areas::{AreaCode, AreaLevel, level_word_th};
+use ruamjai_domain::auth::Operation;
+use ruamjai_store::StoreError;
+use ruamjai_store::areas::{Area, AreaDetail, NewVillage};
+use serde::Deserialize;
+
+use super::{FormErrors, Page, Signed, see_other};
+use crate::AppState;
+use crate::error::WebError;
+use crate::i18n::Lang;
+
+/// Level word for an area in the page's language (อำเภอ / District…).
+pub fn level_label(lang: Lang, a: &Area) -> String {
+    match lang {
+        Lang::Th => level_word_th(a.level, &a.code).to_owned(),
+        Lang::En => lang.t(&format!("level-{}", a.level.as_str())),
+    }
+}
+
+/// An area's full label: `อำเภอเมืองน่าน` / `Mueang Nan District`; villages `หมู่ที่ 3 บ้านดอน`.
+pub fn area_label(lang: Lang, a: &Area) -> String {
+    let name = lang.area_name(&a.name_th, &a.name_en);
+    match (lang, a.level) {
+        (Lang::Th, AreaLevel::Village) => {
+            format!("หมู่ที่ {} {}", a.village_no.unwrap_or(0), name)
+        }
+        (Lang::Th, _) => format!("{}{}", level_word_th(a.level, &a.code), name),
+        (Lang::En, AreaLevel::Village) => {
+            format!("Village No. {} {}", a.village_no.unwrap_or(0), name)
+        }
+        (Lang::En, _) => format!("{} {}", name, level_label(lang, a)),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "areas.html")]
+struct AreasPage {
+    page: Page,
+    roots: Vec<Area>,
+    q: String,
+    results: Vec<Area>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "area_results.html")]
+struct AreaResults {
+    page: Page,
+    q: String,
+    results: Vec<Area>,
+}
+
+#[derive(Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+}
+
+async fn run_search(state: &AppState, s: &Signed, q: &str) -> Result<Vec<Area>, WebError> {
+    let scope = s.caller.actor.scope(Operation::ViewAreas);
+    Ok(state.store.search_areas(&scope, q, None, 50).await?)
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, WebError> {
+    let roots = state.store.area_roots(&s.caller.actor).await?;
+    let results = run_search(&state, &s, &p.q).await?;
+    Ok(AreasPage {
+        page: s.page,
+        roots,
+        q: p.q,
+        results,
+    }
+    .into_response())
+}
+
+/// The results fragment, for htmx's live search.
+pub async fn search(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, WebError> {
+    let results = run_search(&state, &s, &p.q).await?;
+    Ok(AreaResults {
+        page: s.page,
+        q: p.q,
+        results,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "area.html")]
+struct AreaPage {
+    page: Page,
+    d: AreaDetail,
+    label: String,
+    can_add_village: bool,
+    village_no: String,
+    village_name_th: String,
+    village_name_en: String,
+    errors: FormErrors,
+}
+
+fn parse_code(code: &str) -> Result<AreaCode, WebError> {
+    // A malformed code cannot exist: same answer as an unknown one.
+    AreaCode::parse(code).map_err(|_| WebError::NotFound)
+}
+
+async fn area_page(
+    state: &AppState,
+    s: Signed,
+    code: &AreaCode,
+    form: Option<(VillageForm, FormErrors)>,
+) -> Result<AreaPage, WebError> {
+    let d = state.store.area_detail(&s.caller.actor, code).await?;
+    let can_add_village = d.area.level == AreaLevel::Subdistrict
+        && s.caller.actor.can(Operation::ManageVillages, code);
+    let label = area_label(s.page.lang, &d.area);
+    let (f, errors) = form.unwrap_or_default();
+    Ok(AreaPage {
+        page: s.page,
+        d,
+        label,
+        can_add_village,
+        village_no: f.village_no,
+        village_name_th: f.name_th,
+        village_name_en: f.name_en,
+        errors,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let code = parse_code(&code)?;
+    Ok(area_page(&state, s, &code, None).await?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct VillageForm {
+    #[serde(default)]
+    village_no: String,
+    #[serde(default)]
+    name_th: String,
+    #[serde(default)]
+    name_en: String,
+}
+
+pub async fn create_village(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(code): Path<String>,
+    Form(f): Form<VillageForm>,
+) -> Result<Response, WebError> {
+    let code = parse_code(&code)?;
+    let no = f.village_no.trim().parse::<u8>().unwrap_or(0);
+    let new = NewVillage {
+        village_no: no,
+        name_th: f.name_th.clone(),
+        name_en: f.name_en.clone(),
+    };
+    match state
+        .store
+        .create_village(&s.caller.actor, &code, new, &s.page.meta)
+        .await
+    {
+        Ok(v) => Ok(see_other(&format!("/areas/{}", v.code))),
+        Err(StoreError::Invalid(i)) => {
+            let errors = FormErrors::from_invalid(&i, s.page.lang);
+            let page = area_page(&state, s, &code, Some((f, errors))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,292 @@
+//! User management, scoped to the admin's area: list, create with a first role, grant,
+//! revoke, disable. New users get a one-time link to choose their password.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ruamjai_domain::areas::AreaCode;
+use ruamjai_domain::auth::{Operation, Role};
+use ruamjai_domain::{FieldError, Invalid};
+use ruamjai_store::StoreError;
+use ruamjai_store::auth::{NewUser, SetupPurpose, UserWithGrants};
+use serde::Deserialize;
+
+use super::{FormErrors, Page, Signed, see_other};
+use crate::AppState;
+use crate::error::WebError;
+
+/// How long a set-up link for a new user stays valid.
+const SETUP_LINK_DAYS: i64 = 7;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "users.html")]
+struct UsersPage {
+    page: Page,
+    users: Vec<UserWithGrants>,
+    can_manage: bool,
+}
+
+pub async fn index(State(state): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    if !s.caller.actor.can_somewhere(Operation::ViewUsers) {
+        return Err(WebError::NotFound);
+    }
+    let users = state.store.list_users(&s.caller.actor).await?;
+    Ok(UsersPage {
+        can_manage: s.caller.actor.can_somewhere(Operation::ManageUsers),
+        page: s.page,
+        users,
+    }
+    .into_response())
+}
+
+/// Roles the caller may hand out, for the select boxes.
+fn grantable(s: &Signed) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| {
+            s.caller
+                .actor
+                .grants
+                .iter()
+                .any(|g| g.role.allows(Operation::ManageUsers) && g.role.may_grant(*r))
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "user_new.html")]
+struct NewUserPage {
+    page: Page,
+    roles: Vec<Role>,
+    f: NewUserForm,
+    errors: FormErrors,
+    setup_link: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct NewUserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    area_code: String,
+}
+
+pub async fn new_page(s: Signed) -> Result<Response, WebError> {
+    if !s.caller.actor.can_somewhere(Operation::ManageUsers) {
+        return Err(WebError::NotFound);
+    }
+    // Pre-fill the caller's own area: the usual case is adding someone to it.
+    let area = s
+        .caller
+        .actor
+        .grants
+        .iter()
+        .find(|g| g.role.allows(Operation::ManageUsers))
+        .and_then(|g| g.area.as_ref().map(|a| a.to_string()))
+        .unwrap_or_default();
+    Ok(NewUserPage {
+        roles: grantable(&s),
+        page: s.page,
+        f: NewUserForm {
+            role: Role::Operator.as_str().into(),
+            area_code: area,
+            ..Default::default()
+        },
+        errors: FormErrors::default(),
+        setup_link: None,
+    }
+    .into_response())
+}
+
+/// Parse role and area fields together so both errors show at once.
+fn parse_grant(role: &str, area: &str) -> Result<(Role, Option<AreaCode>), Invalid> {
+    let mut errors = Vec::new();
+    let role = Role::parse(role).map_err(|e| errors.push(e)).ok();
+    let area = if area.trim().is_empty() {
+        None
+    } else {
+        match AreaCode::parse(area) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        }
+    };
+    if role == Some(Role::Admin) && area.is_some() {
+        errors.push(FieldError::new("area_code", "admin_is_national"));
+    }
+    match role {
+        Some(r) if errors.is_empty() => Ok((r, area)),
+        _ => Err(Invalid(errors)),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<NewUserForm>,
+) -> Result<Response, WebError> {
+    let result = match parse_grant(&f.role, &f.area_code) {
+        Ok(grant) => {
+            let new = NewUser {
+                email: f.email.clone(),
+                display_name: f.display_name.clone(),
+                password: None,
+                locale: s.page.lang.code().to_owned(),
+            };
+            state
+                .store
+                .create_user(Some(&s.caller.actor), new, Some(grant), &s.page.meta)
+                .await
+        }
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(created) => {
+            let secret = state
+                .store
+                .create_setup_token(
+                    SetupPurpose::SetPassword,
+                    Some(created.user.id),
+                    chrono::Duration::days(SETUP_LINK_DAYS),
+                )
+                .await?;
+            let link = format!("{}/setup/{secret}", state.config.base_url);
+            Ok((
+                [(axum::http::header::CACHE_CONTROL, "no-store")],
+                NewUserPage {
+                    roles: grantable(&s),
+                    page: s.page,
+                    f: NewUserForm::default(),
+                    errors: FormErrors::default(),
+                    setup_link: Some(link),
+                },
+            )
+                .into_response())
+        }
+        Err(StoreError::Invalid(i)) => {
+            let errors = FormErrors::from_invalid(&i, s.page.lang);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                NewUserPage {
+                    roles: grantable(&s),
+                    page: s.page,
+                    f,
+                    errors,
+                    setup_link: None,
+                },
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "user.html")]
+struct UserPage {
+    page: Page,
+    u: UserWithGrants,
+    roles: Vec<Role>,
+    can_manage: bool,
+    is_self: bool,
+    f: GrantForm,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct GrantForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    area_code: String,
+}
+
+async fn user_page(
+    state: &AppState,
+    s: Signed,
+    id: i64,
+    form: Option<(GrantForm, FormErrors)>,
+) -> Result<UserPage, WebError> {
+    let u = state.store.user_detail(&s.caller.actor, id).await?;
+    let (f, errors) = form.unwrap_or_default();
+    Ok(UserPage {
+        roles: grantable(&s),
+        can_manage: s.caller.actor.can_somewhere(Operation::ManageUsers),
+        is_self: id == s.caller.user.id,
+        page: s.page,
+        u,
+        f,
+        errors,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    Ok(user_page(&state, s, id, None).await?.into_response())
+}
+
+pub async fn grant(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<GrantForm>,
+) -> Result<Response, WebError> {
+    let result = match parse_grant(&f.role, &f.area_code) {
+        Ok((role, area)) => state
+            .store
+            .grant_role(&s.caller.actor, id, role, area, &s.page.meta)
+            .await
+            .map(|_| ()),
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/users/{id}"))),
+        Err(StoreError::Invalid(i)) => {
+            let errors = FormErrors::from_invalid(&i, s.page.lang);
+            let page = user_page(&state, s, id, Some((f, errors))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    s: Signed,
+    Path((id, grant_id)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    state
+        .store
+        .revoke_grant(&s.caller.actor, id, grant_id, &s.page.meta)
+        .await?;
+    Ok(see_other(&format!("/users/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    active: String,
+}
+
+pub async fn set_active(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> Result<Response, WebError> {
+    state
+        .store
+        .set_user_active(&s.caller.actor, id, f.active == "true", &s.page.meta)
+        .await?;
+    Ok(see_other(&format!("/users/{id}")))
+}
