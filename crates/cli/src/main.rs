@@ -70,6 +70,16 @@ enum AreasCommand {
         #[arg(long, default_value_t = 50)]
         limit: u64,
     },
+    /// Import villages from a CSV file (UTF-8, header row). Columns: subdistrict_code
+    /// (รหัสตำบล), village_no (หมู่ที่), name_th (ชื่อหมู่บ้าน), name_en (optional). Every bad
+    /// row is reported; nothing is written unless all rows are good; re-running adds nothing.
+    ImportVillages {
+        /// The CSV file.
+        file: PathBuf,
+        /// Check only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +218,9 @@ async fn main() -> anyhow::Result<()> {
 
 async fn areas(store: &Store, cmd: &AreasCommand) -> anyhow::Result<()> {
     let rows = match cmd {
+        AreasCommand::ImportVillages { file, dry_run } => {
+            return import_villages(store, file, *dry_run).await;
+        }
         AreasCommand::List { parent } => {
             let parent = parse_area(parent.as_deref())?;
             store.children_unscoped(parent.as_ref()).await?
@@ -241,6 +254,82 @@ async fn areas(store: &Store, cmd: &AreasCommand) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Header names recognised for each column (English and Thai).
+const VILLAGE_COLUMNS: [(&str, &[&str]); 4] = [
+    ("subdistrict_code", &["subdistrict_code", "รหัสตำบล"]),
+    ("village_no", &["village_no", "หมู่ที่", "หมู่"]),
+    ("name_th", &["name_th", "ชื่อหมู่บ้าน", "ชื่อ"]),
+    ("name_en", &["name_en", "ชื่อภาษาอังกฤษ"]),
+];
+
+async fn import_villages(store: &Store, file: &PathBuf, dry_run: bool) -> anyhow::Result<()> {
+    use ruamjai_store::areas::VillageRow;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let headers: Vec<String> = reader
+        .headers()?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let col = |name: &str| -> Option<usize> {
+        let names = VILLAGE_COLUMNS.iter().find(|(n, _)| *n == name)?.1;
+        headers.iter().position(|h| names.contains(&h.as_str()))
+    };
+    let (Some(sub), Some(no), Some(th)) =
+        (col("subdistrict_code"), col("village_no"), col("name_th"))
+    else {
+        bail!(
+            "{}: the header row needs subdistrict_code (รหัสตำบล), village_no (หมู่ที่) and name_th (ชื่อหมู่บ้าน); found {:?}",
+            file.display(),
+            headers
+        );
+    };
+    let en = col("name_en");
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.with_context(|| format!("{}: line {}", file.display(), i + 2))?;
+        let get = |c: usize| record.get(c).unwrap_or("").to_owned();
+        rows.push(VillageRow {
+            line: i + 2,
+            subdistrict: get(sub),
+            village_no: get(no),
+            name_th: get(th),
+            name_en: en.map(get).unwrap_or_default(),
+        });
+    }
+    match store
+        .import_villages(None, &rows, dry_run, &RequestMeta::cli())
+        .await?
+    {
+        Ok(report) => {
+            println!(
+                "{} new village(s), {} unchanged{}",
+                report.created,
+                report.unchanged,
+                if report.dry_run {
+                    " (dry run: nothing written)"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        Err(bad) => {
+            for row in &bad {
+                let reasons: Vec<String> = row
+                    .errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, ruamjai_web::i18n::Lang::En.error(e.code)))
+                    .collect();
+                eprintln!("line {}: {}", row.line, reasons.join("; "));
+            }
+            bail!("{} bad row(s); nothing was imported", bad.len())
+        }
+    }
 }
 
 async fn users(store: &Store, cmd: &UsersCommand) -> anyhow::Result<()> {

@@ -102,6 +102,41 @@ pub struct NewVillage {
     pub name_en: String,
 }
 
+/// One row of a village import, as read from the file (1-based line number for messages).
+#[derive(Debug, Clone, Default)]
+pub struct VillageRow {
+    /// Line in the source file.
+    pub line: usize,
+    /// Subdistrict code (6 digits).
+    pub subdistrict: String,
+    /// หมู่ที่, as text.
+    pub village_no: String,
+    /// Thai name.
+    pub name_th: String,
+    /// English name.
+    pub name_en: String,
+}
+
+/// What is wrong with one row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// Line in the source file.
+    pub line: usize,
+    /// The problems, each naming its field.
+    pub errors: Vec<FieldError>,
+}
+
+/// Outcome of an import that passed validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Villages that are new.
+    pub created: usize,
+    /// Rows identical to a village already stored (a re-run adds nothing).
+    pub unchanged: usize,
+    /// True when nothing was written because it was a dry run.
+    pub dry_run: bool,
+}
+
 /// SQL condition: `code` is inside one of the scope's subtrees. `None` means everything.
 pub(crate) fn scope_condition(col: impl ColumnTrait, scope: &Scope) -> Option<Condition> {
     match scope {
@@ -238,6 +273,114 @@ impl Store {
         // Exact name matches first (น่าน the province before เมืองน่าน the district).
         rows.sort_by_key(|a| !(a.name_th == q || a.name_en.eq_ignore_ascii_case(&q)));
         Ok(rows)
+    }
+
+    /// Import villages: every row is checked first and every bad row reported with its line
+    /// and field; only when all rows are good are they written, in one transaction (all or
+    /// nothing). A row identical to a stored village is counted as unchanged, so running the
+    /// same file twice adds nothing. `by` is the acting user (`None`: the trusted command line).
+    pub async fn import_villages(
+        &self,
+        by: Option<&Actor>,
+        rows: &[VillageRow],
+        dry_run: bool,
+        meta: &RequestMeta,
+    ) -> Result<std::result::Result<ImportReport, Vec<RowError>>> {
+        let existing: std::collections::HashMap<String, Model> = Areas::find()
+            .filter(
+                Column::Level.is_in([AreaLevel::Subdistrict.as_str(), AreaLevel::Village.as_str()]),
+            )
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| (m.code.clone(), m))
+            .collect();
+        let mut bad = Vec::new();
+        let mut todo: Vec<(AreaCode, &VillageRow, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut unchanged = 0;
+        for row in rows {
+            let mut errors = Vec::new();
+            let sub = AreaCode::parse(&row.subdistrict).ok().filter(|c| {
+                existing
+                    .get(c.as_str())
+                    .is_some_and(|m| m.level == AreaLevel::Subdistrict.as_str())
+                    && by.is_none_or(|a| a.can(Operation::ManageVillages, c))
+            });
+            if sub.is_none() {
+                errors.push(FieldError::new("subdistrict_code", "unknown_area"));
+            }
+            let no = row
+                .village_no
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|n| (1..=99).contains(n));
+            if no.is_none() {
+                errors.push(FieldError::new("village_no", "invalid_village_no"));
+            }
+            let name_th = row.name_th.trim().to_owned();
+            if name_th.is_empty() {
+                errors.push(FieldError::new("name_th", "required"));
+            }
+            if let (Some(sub), Some(no)) = (&sub, no) {
+                let code = sub.village(no).expect("checked subdistrict and number");
+                if !seen.insert(code.clone()) {
+                    errors.push(FieldError::new("village_no", "duplicate_in_file"));
+                } else if let Some(m) = existing.get(code.as_str()) {
+                    if m.name_th == name_th && m.name_en == row.name_en.trim() {
+                        unchanged += 1;
+                    } else {
+                        errors.push(FieldError::new("village_no", "village_exists"));
+                    }
+                } else if errors.is_empty() {
+                    todo.push((code, row, name_th));
+                }
+            }
+            if !errors.is_empty() {
+                bad.push(RowError {
+                    line: row.line,
+                    errors,
+                });
+            }
+        }
+        if !bad.is_empty() {
+            return Ok(Err(bad));
+        }
+        let report = ImportReport {
+            created: todo.len(),
+            unchanged,
+            dry_run,
+        };
+        if dry_run || todo.is_empty() {
+            return Ok(Ok(report));
+        }
+        let txn = self.db.begin().await?;
+        for (code, row, name_th) in &todo {
+            let parent = code.parent().expect("village has a parent");
+            ActiveModel {
+                code: Set(code.to_string()),
+                parent_code: Set(Some(parent.to_string())),
+                level: Set(AreaLevel::Village.as_str().into()),
+                name_th: Set(name_th.clone()),
+                name_en: Set(row.name_en.trim().to_owned()),
+                postal_codes: Set(existing[parent.as_str()].postal_codes.clone()),
+                region: Set(None),
+                health_region: Set(None),
+                village_no: Set(code.as_str()[6..].parse::<i16>().ok()),
+                created_at: Set(Some(Utc::now())),
+                created_by: Set(by.map(|a| a.user_id)),
+            }
+            .insert(&txn)
+            .await?;
+            let entry = match by {
+                Some(a) => NewEntry::by(a, AuditAction::VillageCreate, meta),
+                None => NewEntry::anonymous(AuditAction::VillageCreate, meta),
+            };
+            audit::append(&txn, entry.entity("area", code.as_str()).area(code)).await?;
+        }
+        txn.commit().await?;
+        Ok(Ok(report))
     }
 
     /// Areas directly below `parent` (provinces when `None`), with no scope: for the trusted

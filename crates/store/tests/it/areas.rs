@@ -181,3 +181,83 @@ async fn villages_are_validated(db: TestDb) {
     ));
     assert_eq!(s.count_areas(AreaLevel::Village).await.unwrap(), 1);
 }
+
+mod import {
+    use ruamjai_domain::areas::AreaLevel;
+    use ruamjai_domain::audit::RequestMeta;
+    use ruamjai_domain::auth::Role;
+    use ruamjai_store::areas::VillageRow;
+    use ruamjai_store::testing::user_with_role;
+
+    use crate::{TestDb, both};
+
+    both!(village_import_is_all_or_nothing_and_idempotent);
+
+    fn row(line: usize, sub: &str, no: &str, th: &str) -> VillageRow {
+        VillageRow {
+            line,
+            subdistrict: sub.into(),
+            village_no: no.into(),
+            name_th: th.into(),
+            name_en: String::new(),
+        }
+    }
+
+    async fn village_import_is_all_or_nothing_and_idempotent(db: TestDb) {
+        let s = &db.store;
+        let meta = RequestMeta::cli();
+        let good = vec![
+            row(2, "550101", "1", "บ้านหนึ่ง"),
+            row(3, "550101", "2", "บ้านสอง"),
+        ];
+        let mut with_bad = good.clone();
+        with_bad.push(row(4, "999999", "1", "บ้านผิด"));
+        with_bad.push(row(5, "550101", "0", ""));
+        with_bad.push(row(6, "550101", "2", "บ้านซ้ำ"));
+        let errors = s
+            .import_villages(None, &with_bad, false, &meta)
+            .await
+            .unwrap()
+            .unwrap_err();
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [4, 5, 6]);
+        assert_eq!(errors[0].errors[0].field, "subdistrict_code");
+        assert_eq!(errors[1].errors.len(), 2);
+        assert_eq!(errors[2].errors[0].code, "duplicate_in_file");
+        assert_eq!(
+            s.count_areas(AreaLevel::Village).await.unwrap(),
+            0,
+            "nothing half-written"
+        );
+
+        let dry = s
+            .import_villages(None, &good, true, &meta)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((dry.created, dry.dry_run), (2, true));
+        assert_eq!(s.count_areas(AreaLevel::Village).await.unwrap(), 0);
+        let done = s
+            .import_villages(None, &good, false, &meta)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((done.created, done.unchanged), (2, 0));
+        let again = s
+            .import_villages(None, &good, false, &meta)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.created, again.unchanged), (0, 2));
+        assert_eq!(s.count_areas(AreaLevel::Village).await.unwrap(), 2);
+
+        // An area admin may import only into their own subdistricts.
+        let (_, a) = user_with_role(s, "a@example.org", Role::AreaAdmin, Some("5502")).await;
+        let errors = s
+            .import_villages(Some(&a), &[row(2, "550101", "3", "บ้านสาม")], false, &meta)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(errors[0].errors[0].field, "subdistrict_code");
+    }
+}

@@ -68,3 +68,28 @@ async fn audit_readers_see_their_area_only(db: TestDb) {
             .any(|e| e.area_code.as_deref() == Some("55020201"))
     );
 }
+
+/// Acknowledged audit rows (and, later, money postings) must survive a power cut: the SQLite
+/// file runs in WAL mode with synchronous=FULL on every connection.
+#[tokio::test]
+async fn sqlite_is_durable_wal_with_full_sync() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = TestDb::sqlite().await;
+    let raw = db.store.raw();
+    let one = |sql: &str| {
+        let stmt = Statement::from_string(raw.get_database_backend(), sql.to_owned());
+        async move { raw.query_one_raw(stmt).await.unwrap().unwrap() }
+    };
+    let mode: String = one("PRAGMA journal_mode")
+        .await
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sync: i32 = one("PRAGMA synchronous").await.try_get_by_index(0).unwrap();
+    assert_eq!(sync, 2, "FULL");
+    let fk: i32 = one("PRAGMA foreign_keys")
+        .await
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(fk, 1);
+}

@@ -97,6 +97,7 @@ err-admin_is_national = Administrators cover the whole country; leave the area e
 err-already_granted = The user already has this role in this area.
 err-not_a_subdistrict = Villages can only be added to a subdistrict.
 err-invalid_village_no = The village number must be 1–99.
+err-duplicate_in_file = This village appears twice in the file.
 err-village_exists = This subdistrict already has a village with this number.
 err-not_found = Not found.
 err-unauthenticated = Please sign in.

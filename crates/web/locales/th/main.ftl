@@ -97,6 +97,7 @@ err-admin_is_national = ผู้ดูแลระบบดูแลทั้�
 err-already_granted = ผู้ใช้มีบทบาทนี้ในพื้นที่นี้อยู่แล้ว
 err-not_a_subdistrict = เพิ่มหมู่บ้านได้เฉพาะในตำบล
 err-invalid_village_no = หมู่ที่ต้องเป็นตัวเลข 1–99
+err-duplicate_in_file = หมู่บ้านนี้ซ้ำกับแถวก่อนหน้าในไฟล์
 err-village_exists = ตำบลนี้มีหมู่ที่นี้แล้ว
 err-not_found = ไม่พบสิ่งที่ต้องการ
 err-unauthenticated = กรุณาเข้าสู่ระบบ

@@ -1,0 +1,322 @@
+//! The `ruamjai` binary, run as a user would: commands, `serve` over real HTTP, and two
+//! `serve` processes sharing one PostgreSQL database.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use ruamjai_store::testing::{PASSWORD, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ruamjai");
+
+fn ruamjai(db_url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("RUAMJAI_DATABASE_URL", db_url)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("run ruamjai");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `ruamjai serve` child process, killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(db_url: &str, extra_env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("RUAMJAI_DATABASE_URL", db_url)
+            .env("RUST_BACKTRACE", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn serve");
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = reqwest::get(format!("{}/healthz", server.base)).await
+                && r.status() == StatusCode::OK
+            {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "server did not come up");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers().get_all(SET_COOKIE).iter().find_map(|v| {
+        let s = v.to_str().ok()?;
+        let kv = s.split(';').next()?;
+        let (k, v) = kv.split_once('=')?;
+        (k == name && !v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+/// Sign in through the form; returns the cookie header to reuse.
+async fn login(base: &str, email: &str) -> String {
+    let c = client();
+    let page = c.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = cookie(&page, "ruamjai_csrf").expect("csrf cookie");
+    let res = c
+        .post(format!("{base}/login"))
+        .header(COOKIE, format!("ruamjai_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let session = cookie(&res, "ruamjai_session").expect("session cookie");
+    format!("ruamjai_csrf={csrf}; ruamjai_session={session}")
+}
+
+#[tokio::test]
+async fn areas_commands_find_nan_and_its_fifteen_districts() {
+    let db = TestDb::sqlite().await;
+    let (ok, out, err) = ruamjai(&db.url, &["areas", "search", "น่าน"]);
+    assert!(ok, "{err}");
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.starts_with("55 ") && first.contains("province") && first.contains("Nan"),
+        "{out}"
+    );
+    let (ok, out, _) = ruamjai(&db.url, &["areas", "list", "--parent", "55"]);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 15);
+    assert!(
+        out.lines()
+            .all(|l| l.starts_with("55") && l.contains("district"))
+    );
+    let (ok, _, err) = ruamjai(&db.url, &["areas", "list", "--parent", "5x"]);
+    assert!(!ok);
+    assert!(err.contains("invalid area code"), "{err}");
+}
+
+#[tokio::test]
+async fn villages_import_from_a_thai_headed_csv() {
+    let db = TestDb::sqlite().await;
+    let dir = std::env::temp_dir().join(format!("ruamjai-villages-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "\u{feff}รหัสตำบล,หมู่ที่,ชื่อหมู่บ้าน\n550101,1,บ้านดอน\n550101,x,บ้านผิด\n",
+    )
+    .unwrap();
+    let (ok, _, err) = ruamjai(
+        &db.url,
+        &["areas", "import-villages", bad.to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("line 3: village_no: The village number must be 1–99."),
+        "{err}"
+    );
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        "รหัสตำบล,หมู่ที่,ชื่อหมู่บ้าน,name_en\n550101,1,บ้านดอน,Ban Don\n550101,2,บ้านนา,\n",
+    )
+    .unwrap();
+    let (ok, out, err) = ruamjai(
+        &db.url,
+        &["areas", "import-villages", good.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("2 new village(s), 0 unchanged"), "{out}");
+    let (_, out, _) = ruamjai(
+        &db.url,
+        &["areas", "import-villages", good.to_str().unwrap()],
+    );
+    assert!(out.contains("0 new village(s), 2 unchanged"), "{out}");
+    let (_, out, _) = ruamjai(&db.url, &["areas", "list", "--parent", "550101"]);
+    assert_eq!(out.lines().count(), 2);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn users_commands_create_grant_and_revoke() {
+    let db = TestDb::sqlite().await;
+    let (ok, out, err) = ruamjai(
+        &db.url,
+        &[
+            "users",
+            "create",
+            "--email",
+            "a@example.org",
+            "--name",
+            "สมชาย",
+            "--role",
+            "area_admin",
+            "--area",
+            "5501",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("/setup/"), "a set-up link is printed: {out}");
+    let (ok, _, err) = ruamjai(
+        &db.url,
+        &["users", "grant", "a@example.org", "viewer", "56"],
+    );
+    assert!(ok, "{err}");
+    let (_, out, _) = ruamjai(&db.url, &["users", "list"]);
+    assert!(
+        out.contains("area_admin@5501") && out.contains("viewer@56"),
+        "{out}"
+    );
+    let (ok, _, _) = ruamjai(
+        &db.url,
+        &["users", "revoke", "a@example.org", "viewer", "56"],
+    );
+    assert!(ok);
+    let (_, out, _) = ruamjai(&db.url, &["users", "list"]);
+    assert!(!out.contains("viewer@56"), "{out}");
+    let (ok, _, err) = ruamjai(
+        &db.url,
+        &["users", "create", "--email", "bad", "--name", "x"],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("email: Enter a valid e-mail address."),
+        "{err}"
+    );
+    let (ok, _, err) = ruamjai(
+        &db.url,
+        &["users", "grant", "a@example.org", "viewer", "99"],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("area_code: There is no area with this code."),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn serve_on_an_empty_database_offers_a_one_time_setup_link() {
+    let db = TestDb::sqlite().await;
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("RUAMJAI_DATABASE_URL", &db.url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reqwest::get(format!("{base}/readyz")).await.is_err() {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let link = stderr
+        .split_whitespace()
+        .find(|w| w.contains("/setup/"))
+        .unwrap_or_else(|| panic!("no set-up link printed: {stderr}"));
+    assert!(link.starts_with(&format!("{base}/setup/")));
+    assert!(
+        !stderr.to_lowercase().contains("password:"),
+        "no default password"
+    );
+    assert_eq!(db.store.user_count().await.unwrap(), 0);
+}
+
+/// Sessions live in the database: a sign-in on one `serve` process is valid on another
+/// sharing the same PostgreSQL, and a sign-out on either ends it on both.
+#[tokio::test]
+async fn two_serve_processes_share_sessions_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    ruamjai_store::testing::user_with_role(
+        &db.store,
+        "a@example.org",
+        ruamjai_domain::auth::Role::AreaAdmin,
+        Some("5501"),
+    )
+    .await;
+    let (one, two) = tokio::join!(Server::start(&db.url, &[]), Server::start(&db.url, &[]));
+    let cookies = login(&one.base, "a@example.org").await;
+    let c = client();
+    let res = c
+        .get(format!("{}/areas/5501", two.base))
+        .header(COOKIE, &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("อำเภอเมืองน่าน"));
+    // Sign out on the second process; the first no longer accepts the session.
+    let csrf = cookies
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("ruamjai_csrf=")
+        .to_owned();
+    let res = c
+        .post(format!("{}/logout", two.base))
+        .header(COOKIE, &cookies)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = c
+        .get(format!("{}/areas/5501", one.base))
+        .header(COOKIE, &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        res.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+}
