@@ -160,3 +160,23 @@ pub async fn user_with_role(
 pub fn code(s: &str) -> AreaCode {
     AreaCode::parse(s).expect("test area code")
 }
+
+/// Generate `NAME::sqlite` and `NAME::postgres` tests from `async fn NAME(db: TestDb)`, so one
+/// test body runs against both backends. The calling crate needs `tokio` (macros, rt-multi-thread).
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::testing::TestDb::sqlite().await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = $crate::testing::TestDb::postgres().await {
+                    super::$name(db).await
+                }
+            }
+        }
+    )*};
+}

@@ -158,7 +158,50 @@ fn escape_like(s: &str) -> String {
         .collect()
 }
 
+/// A village row ready to insert (the subdistrict's postal codes carry over).
+fn village_model(
+    code: &AreaCode,
+    name_th: String,
+    name_en: &str,
+    postal_codes: String,
+    by: Option<&Actor>,
+) -> ActiveModel {
+    ActiveModel {
+        code: Set(code.to_string()),
+        parent_code: Set(code.parent().map(String::from)),
+        level: Set(AreaLevel::Village.as_str().into()),
+        name_th: Set(name_th),
+        name_en: Set(name_en.trim().to_owned()),
+        postal_codes: Set(postal_codes),
+        region: Set(None),
+        health_region: Set(None),
+        village_no: Set(code.as_str()[6..].parse::<i16>().ok()),
+        created_at: Set(Some(Utc::now())),
+        created_by: Set(by.map(|a| a.user_id)),
+    }
+}
+
+/// The audit entry of a village creation (`by == None`: the command line).
+fn village_audit(code: &AreaCode, by: Option<&Actor>, meta: &RequestMeta) -> NewEntry {
+    match by {
+        Some(a) => NewEntry::by(a, AuditAction::VillageCreate, meta),
+        None => NewEntry::anonymous(AuditAction::VillageCreate, meta),
+    }
+    .entity("area", code.as_str())
+    .area(code)
+}
+
 impl Store {
+    /// Run an area query in code order.
+    async fn fetch_areas(&self, q: sea_orm::Select<Areas>) -> Result<Vec<Area>> {
+        Ok(q.order_by_asc(Column::Code)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Area::from)
+            .collect())
+    }
+
     /// Total number of areas at a level (no scope: for health checks and tests).
     pub async fn count_areas(&self, level: AreaLevel) -> Result<u64> {
         Ok(Areas::find()
@@ -192,22 +235,12 @@ impl Store {
             .into_iter()
             .map(String::from)
             .collect();
-        let ancestors = Areas::find()
-            .filter(Column::Code.is_in(lineage))
-            .order_by_asc(Column::Code)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(Area::from)
-            .collect();
-        let children = Areas::find()
-            .filter(Column::ParentCode.eq(code.as_str()))
-            .order_by_asc(Column::Code)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(Area::from)
-            .collect();
+        let ancestors = self
+            .fetch_areas(Areas::find().filter(Column::Code.is_in(lineage)))
+            .await?;
+        let children = self
+            .fetch_areas(Areas::find().filter(Column::ParentCode.eq(code.as_str())))
+            .await?;
         Ok(AreaDetail {
             area,
             ancestors,
@@ -226,12 +259,7 @@ impl Store {
                 Column::Code.is_in(roots.into_iter().map(String::from).collect::<Vec<_>>()),
             ),
         };
-        Ok(q.order_by_asc(Column::Code)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(Area::from)
-            .collect())
+        self.fetch_areas(q).await
     }
 
     /// Search areas by Thai or English name (substring, case-insensitive) or code prefix,
@@ -357,27 +385,13 @@ impl Store {
         }
         let txn = self.db.begin().await?;
         for (code, row, name_th) in &todo {
-            let parent = code.parent().expect("village has a parent");
-            ActiveModel {
-                code: Set(code.to_string()),
-                parent_code: Set(Some(parent.to_string())),
-                level: Set(AreaLevel::Village.as_str().into()),
-                name_th: Set(name_th.clone()),
-                name_en: Set(row.name_en.trim().to_owned()),
-                postal_codes: Set(existing[parent.as_str()].postal_codes.clone()),
-                region: Set(None),
-                health_region: Set(None),
-                village_no: Set(code.as_str()[6..].parse::<i16>().ok()),
-                created_at: Set(Some(Utc::now())),
-                created_by: Set(by.map(|a| a.user_id)),
-            }
-            .insert(&txn)
-            .await?;
-            let entry = match by {
-                Some(a) => NewEntry::by(a, AuditAction::VillageCreate, meta),
-                None => NewEntry::anonymous(AuditAction::VillageCreate, meta),
-            };
-            audit::append(&txn, entry.entity("area", code.as_str()).area(code)).await?;
+            let postal = existing[code.parent().expect("village").as_str()]
+                .postal_codes
+                .clone();
+            village_model(code, name_th.clone(), &row.name_en, postal, by)
+                .insert(&txn)
+                .await?;
+            audit::append(&txn, village_audit(code, by, meta)).await?;
         }
         txn.commit().await?;
         Ok(Ok(report))
@@ -390,12 +404,7 @@ impl Store {
             Some(p) => Areas::find().filter(Column::ParentCode.eq(p.as_str())),
             None => Areas::find().filter(Column::Level.eq(AreaLevel::Province.as_str())),
         };
-        Ok(q.order_by_asc(Column::Code)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(Area::from)
-            .collect())
+        self.fetch_areas(q).await
     }
 
     /// Create village `no` of a subdistrict. Needs `ManageVillages` over the subdistrict.
@@ -432,19 +441,13 @@ impl Store {
         }
         let code = code.expect("no errors");
         let txn = self.db.begin().await?;
-        let model = ActiveModel {
-            code: Set(code.to_string()),
-            parent_code: Set(Some(subdistrict.to_string())),
-            level: Set(AreaLevel::Village.as_str().into()),
-            name_th: Set(name_th),
-            name_en: Set(v.name_en.trim().to_owned()),
-            postal_codes: Set(parent.postal_codes.clone()),
-            region: Set(None),
-            health_region: Set(None),
-            village_no: Set(Some(i16::from(v.village_no))),
-            created_at: Set(Some(Utc::now())),
-            created_by: Set(Some(actor.user_id)),
-        };
+        let model = village_model(
+            &code,
+            name_th,
+            &v.name_en,
+            parent.postal_codes.clone(),
+            Some(actor),
+        );
         let model = match model.insert(&txn).await {
             Ok(m) => m,
             Err(e) if StoreError::is_unique_violation(&e) => {
@@ -452,13 +455,7 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         };
-        audit::append(
-            &txn,
-            NewEntry::by(actor, AuditAction::VillageCreate, meta)
-                .entity("area", code.as_str())
-                .area(&code),
-        )
-        .await?;
+        audit::append(&txn, village_audit(&code, Some(actor), meta)).await?;
         txn.commit().await?;
         Ok(model.into())
     }

@@ -15,24 +15,7 @@ use ruamjai_store::testing::TestDb;
 use ruamjai_web::{WebConfig, app};
 use tower::ServiceExt;
 
-/// Generate `NAME::sqlite` and `NAME::postgres` tests from `async fn NAME(db: TestDb)`.
-#[macro_export]
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(ruamjai_store::testing::TestDb::sqlite().await).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(db) = ruamjai_store::testing::TestDb::postgres().await {
-                    super::$name(db).await
-                }
-            }
-        }
-    )*};
-}
+pub use ruamjai_store::both_backends as both;
 
 /// A response, read whole.
 pub struct Res {
