@@ -6,7 +6,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// (file inside node_modules, name we serve it under)
-const ASSETS: &[(&str, &str)] = &[("htmx.org/dist/htmx.min.js", "htmx.min.js")];
+const ASSETS: &[(&str, &str)] = &[
+    ("htmx.org/dist/htmx.min.js", "htmx.min.js"),
+    (
+        "@fontsource/noto-sans-thai/files/noto-sans-thai-thai-400-normal.woff2",
+        "noto-sans-thai-400.woff2",
+    ),
+    (
+        "@fontsource/noto-sans-thai/files/noto-sans-thai-thai-700-normal.woff2",
+        "noto-sans-thai-700.woff2",
+    ),
+];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));

@@ -1,5 +1,6 @@
 //! Static assets embedded in the binary: our own CSS/JS and the npm libraries the build
-//! installed (see build.rs). Served with a long cache lifetime under a versioned path.
+//! installed (see build.rs): htmx 2 and the Thai subset of Noto Sans Thai (OFL-1.1), for
+//! devices without a Thai font. Served with a long cache lifetime under a versioned path.
 
 use axum::Router;
 use axum::extract::Path;
@@ -10,6 +11,8 @@ use axum::routing::get;
 use crate::AppState;
 
 const HTMX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/htmx.min.js"));
+const THAI_400: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sans-thai-400.woff2"));
+const THAI_700: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sans-thai-700.woff2"));
 const APP_CSS: &str = include_str!("../assets/app.css");
 const APP_JS: &str = include_str!("../assets/app.js");
 
@@ -20,6 +23,8 @@ pub fn router() -> Router<AppState> {
 async fn asset(Path(name): Path<String>) -> Response {
     let (body, mime): (&'static [u8], &str) = match name.as_str() {
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        "noto-sans-thai-400.woff2" => (THAI_400, "font/woff2"),
+        "noto-sans-thai-700.woff2" => (THAI_700, "font/woff2"),
         "app.css" => (APP_CSS.as_bytes(), "text/css; charset=utf-8"),
         "app.js" => (APP_JS.as_bytes(), "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),

@@ -103,10 +103,8 @@ pub async fn load_caller(
         _ if api && accept.is_some() => Lang::from_accept_language(accept.unwrap_or_default()),
         (Some(c), _) => Lang::parse(&c.user.locale),
         (None, Some(cookie)) => Lang::parse(cookie.value()),
-        (None, None) => headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map_or(Lang::Th, Lang::from_accept_language),
+        // Pages are Thai first whatever the browser says; the switch is one click away.
+        (None, None) => Lang::Th,
     };
     let meta = RequestMeta {
         request_id: headers
@@ -125,8 +123,8 @@ pub async fn load_caller(
     Ok(response)
 }
 
-/// Language of a request before the caller is known: the language cookie, else
-/// `Accept-Language`, else Thai.
+/// Language of an error answered before the caller is known: the language cookie, else
+/// `Accept-Language` (API clients), else Thai.
 pub fn request_lang(headers: &HeaderMap) -> Lang {
     let cookie = headers
         .get_all(header::COOKIE)
@@ -136,12 +134,11 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == LANG_COOKIE)
         .map(|(_, v)| Lang::parse(v));
-    cookie.unwrap_or_else(|| {
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map_or(Lang::Th, Lang::from_accept_language)
-    })
+    let api = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language);
+    cookie.or(api).unwrap_or(Lang::Th)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {

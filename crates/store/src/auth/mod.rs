@@ -628,7 +628,8 @@ impl Store {
         Ok(g)
     }
 
-    /// Revoke one grant. The actor must be able to hand out that role over that area.
+    /// Revoke one grant. The actor must be able to hand out that role over that area, and may
+    /// not revoke their own grants.
     pub async fn revoke_grant(
         &self,
         actor: &Actor,
@@ -640,7 +641,8 @@ impl Store {
         let Some(g) = target.grants.iter().find(|g| g.id == grant_id) else {
             return Err(StoreError::NotFound);
         };
-        if !actor.may_grant(g.role, g.area.as_ref()) {
+        // Nobody removes their own roles: that is how the last administrator locks everyone out.
+        if user_id == actor.user_id || !actor.may_grant(g.role, g.area.as_ref()) {
             return Err(StoreError::Forbidden);
         }
         let txn = self.db.begin().await?;

@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ruamjai_domain::areas::{AreaCode, AreaLevel, level_word_th};
+use ruamjai_domain::areas::{AreaCode, AreaLevel, Region, level_word_th};
 use ruamjai_domain::auth::Operation;
 use ruamjai_store::StoreError;
 use ruamjai_store::areas::{Area, AreaDetail, NewVillage};
@@ -44,9 +44,35 @@ pub fn area_label(lang: Lang, a: &Area) -> String {
 #[template(path = "areas.html")]
 struct AreasPage {
     page: Page,
-    roots: Vec<Area>,
+    groups: Vec<(String, Vec<Area>)>,
     q: String,
     results: Vec<Area>,
+}
+
+/// Starting areas grouped for display: provinces under their region (in the six-region
+/// order, by code within a region), anything else in one unnamed group.
+fn group_roots(lang: Lang, roots: Vec<Area>) -> Vec<(String, Vec<Area>)> {
+    if roots.len() < 10 || roots.iter().any(|a| a.region.is_none()) {
+        return vec![(String::new(), roots)];
+    }
+    Region::ALL
+        .into_iter()
+        .map(|r| {
+            let name = match lang {
+                Lang::Th => r.name_th(),
+                Lang::En => r.name_en(),
+            };
+            // DOPA code order: familiar to officials, and plain string order would misplace
+            // Thai names that start with a leading vowel (เชียงราย).
+            let members: Vec<Area> = roots
+                .iter()
+                .filter(|a| a.region == Some(r))
+                .cloned()
+                .collect();
+            (name.to_owned(), members)
+        })
+        .filter(|(_, m)| !m.is_empty())
+        .collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -76,8 +102,8 @@ pub async fn index(
     let roots = state.store.area_roots(&s.caller.actor).await?;
     let results = run_search(&state, &s, &p.q).await?;
     Ok(AreasPage {
+        groups: group_roots(s.page.lang, roots),
         page: s.page,
-        roots,
         q: p.q,
         results,
     }
