@@ -51,6 +51,12 @@ async fn revoked_role_stops_working_on_next_request(db: TestDb) {
     let (_, actor) = s.session_actor(&secret).await.unwrap().unwrap();
     s.area_detail(&actor, &code("5501")).await.unwrap();
     let grant_id = actor.grants[0].id;
+    // Nobody revokes their own roles (the last admin would lock everyone out).
+    assert!(matches!(
+        s.revoke_grant(&actor, u.id, grant_id, &meta("10.0.0.9"))
+            .await,
+        Err(StoreError::Forbidden)
+    ));
     s.revoke_grant(&admin, u.id, grant_id, &meta("10.0.0.9"))
         .await
         .unwrap();
