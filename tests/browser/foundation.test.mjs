@@ -43,6 +43,9 @@ test('sign in, switch to English and back, drill from province to subdistrict', 
   await page.click('[data-testid=lang-switch]');
   await page.waitForSelector('html[lang=th]');
   assert.equal((await page.textContent('h1')).trim(), 'พื้นที่');
+  // html[lang=th] matches while the new page is still parsing; htmx (deferred) must have bound
+  // #q before we type, or the input event is lost and the live search never fires.
+  await page.waitForLoadState('load');
 
   // Live search (htmx) finds the province by its Thai name.
   await page.fill('#q', 'น่าน');

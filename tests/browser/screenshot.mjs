@@ -7,7 +7,7 @@ import { ROOT, launchBrowser, signIn, startServer } from './server.mjs';
 const server = await startServer();
 const browser = await launchBrowser();
 try {
-  const page = await browser.newPage({ viewport: { width: 390, height: 780 }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({ viewport: { width: 390, height: 600 }, deviceScaleFactor: 1 });
   await signIn(page, server.base);
   await page.waitForURL(`${server.base}/areas`);
   // Two villages through the form, as an area admin would add them.

@@ -1,151 +1,95 @@
-// Shared set-up for the browser tests and the README screenshot: start `ruamjai serve` on a free
-// port with a throwaway SQLite file, and launch Debian's Chromium through playwright-core.
-//
-// Environment:
-//   RUAMJAI_BIN       the binary (default target/debug/ruamjai, relative to the repo root)
-//   CHROMIUM_PATH     the browser (default /usr/bin/chromium)
+// Start and stop a real `ruamjai serve` for browser tests: a temporary SQLite file, a free
+// port, and the first administrator created from the environment.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ADMIN = { email: 'admin@example.org', password: 'correct horse battery' };
 
-/** The repository root, found from this file's location (tests/browser/server.mjs). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-export const ADMIN_EMAIL = "admin@example.org";
-export const ADMIN_PASSWORD = "correct horse battery";
-
-const STARTUP_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 5_000;
-
-/** Servers still running, killed synchronously if the process exits without stopping them. */
-const running = new Set();
-process.on("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
-
-/** Ask the OS for a port nobody is listening on. */
 function freePort() {
   return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
     });
   });
 }
 
-/**
- * Start `ruamjai serve` on an empty SQLite database (the first admin is created from
- * ADMIN_EMAIL/ADMIN_PASSWORD) and wait until /healthz answers `ok`.
- * Returns { baseUrl, stderr(), stop() }; stop() kills the server and removes the temp dir.
- */
+// Servers still running when Node exits (a crash, an uncaught error) are killed, not orphaned.
+const running = new Set();
+process.on('exit', () => { for (const c of running) c.kill('SIGKILL'); });
+
 export async function startServer() {
-  const bin = resolve(REPO_ROOT, process.env.RUAMJAI_BIN || "target/debug/ruamjai");
-  if (!existsSync(bin)) {
-    throw new Error(`ruamjai binary not found at ${bin}; run: cargo build -p ruamjai`);
-  }
-  const dir = mkdtempSync(join(tmpdir(), "ruamjai-browser-"));
+  const bin = resolve(ROOT, process.env.RUAMJAI_BIN ?? 'target/debug/ruamjai');
+  if (!existsSync(bin)) throw new Error(`no ruamjai binary at ${bin} (cargo build --bin ruamjai)`);
+  const dir = mkdtempSync(join(tmpdir(), 'ruamjai-browser-'));
   const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-
-  // Only our own settings: a RUAMJAI_CONFIG or RUAMJAI_DATABASE_URL in the caller's environment
-  // must not leak into the test server.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith("RUAMJAI_")),
-  );
-  env.RUAMJAI_ADMIN_PASSWORD = ADMIN_PASSWORD;
-  env.NO_COLOR = "1";
-
-  const child = spawn(
-    bin,
-    [
-      "serve",
-      "--database-url", `sqlite://${join(dir, "test.db")}`,
-      "--listen", `127.0.0.1:${port}`,
-      "--admin-email", ADMIN_EMAIL,
-    ],
-    { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  // Only our settings: a RUAMJAI_CONFIG or RUAMJAI_DATABASE_URL in the caller's shell must not
+  // reach the test server.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUAMJAI_')));
+  const child = spawn(bin, [
+    'serve',
+    '--database-url', `sqlite://${join(dir, 'browser.db')}`,
+    '--listen', `127.0.0.1:${port}`,
+    '--admin-email', ADMIN.email,
+  ], {
+    cwd: dir,
+    env: { ...env, RUAMJAI_ADMIN_PASSWORD: ADMIN.password, RUST_BACKTRACE: '0', NO_COLOR: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   running.add(child);
-  let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  let exited = null;
-  const exitPromise = new Promise((ok) =>
-    child.on("exit", (code, signal) => {
-      exited = { code, signal };
-      running.delete(child);
-      ok();
-    }),
-  );
-  child.on("error", (e) => (log += `\nspawn error: ${e.message}`));
-
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.on('error', (e) => { stderr += `\n${e.message}`; });
+  const exited = new Promise((r) => child.once('close', () => { running.delete(child); r(); }));
   const stop = async () => {
-    if (!exited) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-      await exitPromise;
-      clearTimeout(timer);
+    if (running.has(child)) {
+      child.kill('SIGTERM');
+      const hard = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(hard);
     }
     rmSync(dir, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
   for (;;) {
-    if (exited) {
+    if (!running.has(child)) {
       await stop();
-      throw new Error(
-        `ruamjai serve exited (code ${exited.code}, signal ${exited.signal}) before /healthz answered.\n--- server output ---\n${log}`,
-      );
+      throw new Error(`ruamjai exited (code ${child.exitCode}) before /healthz answered:\n${stderr}`);
     }
     try {
-      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
-      if (res.ok && (await res.text()).trim() === "ok") break;
-    } catch {
-      // not listening yet
-    }
+      const r = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (r.ok) break;
+    } catch { /* not up yet */ }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(
-        `ruamjai serve did not answer ${baseUrl}/healthz within ${STARTUP_TIMEOUT_MS / 1000} s.\n--- server output ---\n${log}`,
-      );
+      throw new Error(`ruamjai did not answer /healthz within 30 s:\n${stderr}`);
     }
-    await new Promise((ok) => setTimeout(ok, 100)); // polling interval, not synchronisation
+    await new Promise((r) => setTimeout(r, 100)); // poll interval
   }
-
-  return { baseUrl, stderr: () => log, stop };
+  return { base, stderr: () => stderr, stop };
 }
 
-/** Launch Debian's Chromium headless with a fresh profile (playwright creates a temp one). */
-export function launchBrowser() {
+// Debian's Chromium, headless, with nothing that phones home (this machine has no network).
+export async function launchBrowser() {
+  const { chromium } = await import('playwright-core');
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
 
-/** Sign in on /login through the form, as a person would, and wait for /areas. */
-export async function signIn(page, baseUrl, email = ADMIN_EMAIL, password = ADMIN_PASSWORD) {
-  await page.goto(`${baseUrl}/login`);
-  await page.fill("#email", email);
-  await page.fill("#password", password);
-  await page.click('form[action="/login"] button[type="submit"]');
-  await page.waitForURL(`${baseUrl}/areas`);
+export async function signIn(page, base, { email, password } = ADMIN) {
+  await page.goto(`${base}/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('main button[type=submit]');
 }
