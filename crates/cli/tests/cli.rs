@@ -135,6 +135,53 @@ async fn areas_commands_find_nan_and_its_fifteen_districts() {
     assert!(err.contains("invalid area code"), "{err}");
 }
 
+/// Settings layer: flag > environment > TOML file > default.
+#[test]
+fn config_file_is_used_unless_env_or_flag_overrides_it() {
+    let dir = std::env::temp_dir().join(format!("ruamjai-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let from_file = dir.join("from-file.db");
+    let from_flag = dir.join("from-flag.db");
+    let config = dir.join("ruamjai.toml");
+    std::fs::write(
+        &config,
+        format!("database_url = \"sqlite://{}\"\n", from_file.display()),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env_remove("RUAMJAI_DATABASE_URL")
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["--config", config.to_str().unwrap(), "migrate"])
+            .status
+            .success()
+    );
+    assert!(from_file.exists());
+    let flag_url = format!("sqlite://{}", from_flag.display());
+    assert!(
+        run(&[
+            "--config",
+            config.to_str().unwrap(),
+            "--database-url",
+            &flag_url,
+            "migrate"
+        ])
+        .status
+        .success()
+    );
+    assert!(from_flag.exists());
+    std::fs::write(&config, "databse_url = \"typo\"\n").unwrap();
+    let out = run(&["--config", config.to_str().unwrap(), "migrate"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid config file"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[tokio::test]
 async fn villages_import_from_a_thai_headed_csv() {
     let db = TestDb::sqlite().await;
