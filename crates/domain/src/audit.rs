@@ -30,6 +30,8 @@ pub enum AuditAction {
     TokenRevoke,
     /// A village was created.
     VillageCreate,
+    /// A village was renamed.
+    VillageUpdate,
     /// The interface language was changed.
     LocaleChange,
 }
@@ -49,6 +51,7 @@ impl AuditAction {
             Self::TokenCreate => "token.create",
             Self::TokenRevoke => "token.revoke",
             Self::VillageCreate => "area.village_create",
+            Self::VillageUpdate => "area.village_update",
             Self::LocaleChange => "user.locale",
         }
     }

@@ -407,6 +407,49 @@ impl Store {
         self.fetch_areas(q).await
     }
 
+    /// Rename a village (typos happen; the number and code never change, other records point
+    /// at the code). Needs `ManageVillages` over the village.
+    pub async fn rename_village(
+        &self,
+        actor: &Actor,
+        code: &AreaCode,
+        name_th: &str,
+        name_en: &str,
+        meta: &RequestMeta,
+    ) -> Result<Area> {
+        let area = self
+            .area_in(&actor.scope(Operation::ViewAreas), code)
+            .await?;
+        if !actor.can(Operation::ManageVillages, code) {
+            return Err(StoreError::Forbidden);
+        }
+        if area.level != AreaLevel::Village {
+            return Err(FieldError::new("area_code", "not_a_village").into());
+        }
+        let name_th = name_th.trim();
+        if name_th.is_empty() {
+            return Err(FieldError::new("name_th", "required").into());
+        }
+        let txn = self.db.begin().await?;
+        let model = ActiveModel {
+            code: Set(code.to_string()),
+            name_th: Set(name_th.to_owned()),
+            name_en: Set(name_en.trim().to_owned()),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        audit::append(
+            &txn,
+            NewEntry::by(actor, AuditAction::VillageUpdate, meta)
+                .entity("area", code.as_str())
+                .area(code),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(model.into())
+    }
+
     /// Create village `no` of a subdistrict. Needs `ManageVillages` over the subdistrict.
     pub async fn create_village(
         &self,

@@ -261,3 +261,62 @@ mod import {
         assert_eq!(errors[0].errors[0].field, "subdistrict_code");
     }
 }
+
+mod rename {
+    use ruamjai_domain::audit::RequestMeta;
+    use ruamjai_domain::auth::Role;
+    use ruamjai_store::StoreError;
+    use ruamjai_store::areas::NewVillage;
+    use ruamjai_store::testing::{code, user_with_role};
+
+    use crate::{TestDb, both};
+
+    both!(villages_are_renamed_in_scope_only);
+
+    async fn villages_are_renamed_in_scope_only(db: TestDb) {
+        let s = &db.store;
+        let meta = RequestMeta::default();
+        let (_, a) = user_with_role(s, "a@example.org", Role::AreaAdmin, Some("5501")).await;
+        let (_, b) = user_with_role(s, "b@example.org", Role::AreaAdmin, Some("5502")).await;
+        let (_, staff) = user_with_role(s, "s@example.org", Role::Staff, Some("5501")).await;
+        let v = NewVillage {
+            village_no: 5,
+            name_th: "บ้านดอนไชย".into(),
+            name_en: String::new(),
+        };
+        let v = s
+            .create_village(&a, &code("550101"), v, &meta)
+            .await
+            .unwrap();
+        let renamed = s
+            .rename_village(&a, &v.code, " บ้านดอนชัย ", "Ban Don Chai", &meta)
+            .await
+            .unwrap();
+        assert_eq!(
+            (renamed.name_th.as_str(), renamed.name_en.as_str()),
+            ("บ้านดอนชัย", "Ban Don Chai")
+        );
+        assert_eq!(renamed.village_no, Some(5));
+        assert!(matches!(
+            s.rename_village(&b, &v.code, "x", "", &meta).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.rename_village(&staff, &v.code, "x", "", &meta).await,
+            Err(StoreError::Forbidden)
+        ));
+        let e = s
+            .rename_village(&a, &v.code, " ", "", &meta)
+            .await
+            .unwrap_err();
+        assert!(matches!(&e, StoreError::Invalid(i) if i.0[0].field == "name_th"));
+        let e = s
+            .rename_village(&a, &code("550101"), "x", "", &meta)
+            .await
+            .unwrap_err();
+        assert!(matches!(&e, StoreError::Invalid(i) if i.0[0].code == "not_a_village"));
+        let log = s.list_audit(&a, None, 10).await.unwrap();
+        assert_eq!(log[0].action, "area.village_update");
+        assert_eq!(log[0].entity_id.as_deref(), Some("55010105"));
+    }
+}

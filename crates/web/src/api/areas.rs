@@ -165,3 +165,39 @@ pub async fn create_village(
         .await?;
     Ok(created(AreaResponse::from(v)))
 }
+
+/// New names for a village.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RenameVillageRequest {
+    /// Thai name.
+    pub name_th: String,
+    /// English name (optional).
+    #[serde(default)]
+    pub name_en: String,
+}
+
+/// Rename a village (its number and code stay).
+#[utoipa::path(patch, path = "/areas/{code}", tag = "areas",
+    params(("code" = String, Path, description = "Village code (8 digits)")),
+    request_body = RenameVillageRequest,
+    responses((status = 200, body = AreaResponse), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn rename_village(
+    State(state): State<AppState>,
+    c: ApiCaller,
+    Path(code): Path<String>,
+    Json(req): Json<RenameVillageRequest>,
+) -> Result<Json<AreaResponse>, WebError> {
+    let v = state
+        .store
+        .rename_village(
+            &c.caller.actor,
+            &parse_code(&code)?,
+            &req.name_th,
+            &req.name_en,
+            &c.meta,
+        )
+        .await?;
+    Ok(Json(v.into()))
+}

@@ -50,7 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me::list_tokens, me::create_token))
         .routes(routes!(me::revoke_token))
         .routes(routes!(areas::list_areas))
-        .routes(routes!(areas::get_area))
+        .routes(routes!(areas::get_area, areas::rename_village))
         .routes(routes!(areas::create_village))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::get_user))

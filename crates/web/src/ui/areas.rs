@@ -132,6 +132,7 @@ struct AreaPage {
     d: AreaDetail,
     label: String,
     can_add_village: bool,
+    can_rename: bool,
     village_no: String,
     village_name_th: String,
     village_name_en: String,
@@ -152,13 +153,32 @@ async fn area_page(
     let d = state.store.area_detail(&s.caller.actor, code).await?;
     let can_add_village = d.area.level == AreaLevel::Subdistrict
         && s.caller.actor.can(Operation::ManageVillages, code);
+    let can_rename =
+        d.area.level == AreaLevel::Village && s.caller.actor.can(Operation::ManageVillages, code);
     let label = area_label(s.page.lang, &d.area);
-    let (f, errors) = form.unwrap_or_default();
+    let (f, errors) = form.unwrap_or_else(|| {
+        // The rename form starts from the current names.
+        let f = VillageForm {
+            name_th: if can_rename {
+                d.area.name_th.clone()
+            } else {
+                String::new()
+            },
+            name_en: if can_rename {
+                d.area.name_en.clone()
+            } else {
+                String::new()
+            },
+            ..Default::default()
+        };
+        (f, FormErrors::default())
+    });
     Ok(AreaPage {
         page: s.page,
         d,
         label,
         can_add_village,
+        can_rename,
         village_no: f.village_no,
         village_name_th: f.name_th,
         village_name_en: f.name_en,
@@ -201,6 +221,28 @@ pub async fn create_village(
     match state
         .store
         .create_village(&s.caller.actor, &code, new, &s.page.meta)
+        .await
+    {
+        Ok(v) => Ok(see_other(&format!("/areas/{}", v.code))),
+        Err(StoreError::Invalid(i)) => {
+            let errors = FormErrors::from_invalid(&i, s.page.lang);
+            let page = area_page(&state, s, &code, Some((f, errors))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn rename_village(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(code): Path<String>,
+    Form(f): Form<VillageForm>,
+) -> Result<Response, WebError> {
+    let code = parse_code(&code)?;
+    match state
+        .store
+        .rename_village(&s.caller.actor, &code, &f.name_th, &f.name_en, &s.page.meta)
         .await
     {
         Ok(v) => Ok(see_other(&format!("/areas/{}", v.code))),

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/areas/search", get(areas::search))
         .route("/areas/{code}", get(areas::show))
         .route("/areas/{code}/villages", post(areas::create_village))
+        .route("/areas/{code}/rename", post(areas::rename_village))
         .route("/users", get(users::index))
         .route("/users/new", get(users::new_page).post(users::create))
         .route("/users/{id}", get(users::show))

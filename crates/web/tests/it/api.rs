@@ -72,6 +72,19 @@ async fn district_admin_gets_404_outside_own_district(db: TestDb) {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert_eq!(res.json()["code"], "55010101");
+    let res = a
+        .json(
+            "PATCH",
+            "/api/v1/areas/55010101",
+            json!({"name_th": "บ้านใหม่พัฒนา", "name_en": "Ban Mai Phatthana"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["name_en"], "Ban Mai Phatthana");
+    let res = a
+        .json("PATCH", "/api/v1/areas/5501", json!({"name_th": "x"}))
+        .await;
+    assert_eq!(res.json()["errors"][0]["code"], "not_a_village");
     // Search and lists only return the caller's area.
     let res = a
         .get("/api/v1/areas?q=%E0%B8%99%E0%B9%88%E0%B8%B2%E0%B8%99")

@@ -271,4 +271,25 @@ async fn village_form_shows_errors_next_to_fields(db: TestDb) {
     let v = c.get("/areas/55010104").await;
     assert_eq!(select(&v.body, "h1"), ["หมู่ที่ 4 บ้านห้วย"]);
     assert_eq!(select(&v.body, "nav.crumbs li").len(), 5);
+    // Rename: the form starts with the current name; an empty name is refused next to the field.
+    assert!(v.body.contains("value=\"บ้านห้วย\""));
+    let res = c
+        .post_form(
+            "/areas/55010104/rename",
+            &[("name_th", " "), ("name_en", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(select(&res.body, "#name_th-error"), ["กรุณากรอกช่องนี้"]);
+    let res = c
+        .post_form(
+            "/areas/55010104/rename",
+            &[("name_th", "บ้านห้วยใหม่"), ("name_en", "Ban Huai Mai")],
+        )
+        .await;
+    assert_eq!(res.location(), "/areas/55010104");
+    assert_eq!(
+        select(&c.get("/areas/55010104").await.body, "h1"),
+        ["หมู่ที่ 4 บ้านห้วยใหม่"]
+    );
 }
