@@ -2,14 +2,13 @@
 //! record, so a change without its audit row cannot exist. The database refuses UPDATE and
 //! DELETE on the table (see the foundation migration).
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::audit::{AuditAction, RequestMeta};
 use ruamjai_domain::auth::{Actor, Operation};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde::Serialize;
 
 use crate::areas::scope_condition;
 use crate::{Result, Store};
@@ -18,21 +17,34 @@ pub(crate) mod entity {
     //! The `audit_log` table.
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    /// One row of the audit log.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
     #[sea_orm(table_name = "audit_log")]
     pub struct Model {
+        /// Sequence number.
         #[sea_orm(primary_key)]
         pub id: i64,
+        /// When (UTC).
         pub at: DateTimeUtc,
+        /// Who.
         pub actor_user_id: Option<i64>,
+        /// Their roles then (comma-separated).
         pub actor_roles: Option<String>,
+        /// Their areas then (comma-separated, `*` = country).
         pub actor_areas: Option<String>,
+        /// What (`auth.login`, `role.grant`, …).
         pub action: String,
+        /// Entity kind.
         pub entity: Option<String>,
+        /// Entity id.
         pub entity_id: Option<String>,
+        /// Area of the entity (drives who may read the entry).
         pub area_code: Option<String>,
+        /// Request correlation id.
         pub request_id: Option<String>,
+        /// Client address.
         pub ip: Option<String>,
+        /// Extra detail (JSON text).
         pub detail: Option<String>,
     }
 
@@ -139,53 +151,8 @@ pub(crate) async fn append(conn: &impl ConnectionTrait, e: NewEntry) -> Result<(
     Ok(())
 }
 
-/// One audit row as shown to readers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditEntry {
-    /// Sequence number.
-    pub id: i64,
-    /// When (UTC).
-    pub at: DateTime<Utc>,
-    /// Who.
-    pub actor_user_id: Option<i64>,
-    /// Their roles then.
-    pub actor_roles: Option<String>,
-    /// Their areas then.
-    pub actor_areas: Option<String>,
-    /// What.
-    pub action: String,
-    /// Entity kind.
-    pub entity: Option<String>,
-    /// Entity id.
-    pub entity_id: Option<String>,
-    /// Area of the entity.
-    pub area_code: Option<String>,
-    /// Request correlation id.
-    pub request_id: Option<String>,
-    /// Client address.
-    pub ip: Option<String>,
-    /// Extra detail (JSON text).
-    pub detail: Option<String>,
-}
-
-impl From<entity::Model> for AuditEntry {
-    fn from(m: entity::Model) -> Self {
-        Self {
-            id: m.id,
-            at: m.at,
-            actor_user_id: m.actor_user_id,
-            actor_roles: m.actor_roles,
-            actor_areas: m.actor_areas,
-            action: m.action,
-            entity: m.entity,
-            entity_id: m.entity_id,
-            area_code: m.area_code,
-            request_id: m.request_id,
-            ip: m.ip,
-            detail: m.detail,
-        }
-    }
-}
+/// One audit row as shown to readers (the table's row itself: it holds no secrets).
+pub type AuditEntry = entity::Model;
 
 impl Store {
     /// Newest audit entries the actor may read: everything for a national reader; for an area
@@ -207,9 +174,6 @@ impl Store {
         Ok(q.order_by_desc(Column::Id)
             .limit(limit.min(500))
             .all(&self.db)
-            .await?
-            .into_iter()
-            .map(AuditEntry::from)
-            .collect())
+            .await?)
     }
 }
