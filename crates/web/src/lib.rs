@@ -69,6 +69,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .nest("/api/v1", api_router)
         .merge(health::router())
         .merge(assets::router())
+        .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             caller::load_caller,

@@ -108,11 +108,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
             .get::<CsrfToken>()
             .map(|t| t.0.clone())
             .unwrap_or_default();
-        let here = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
+        // Where the language switch returns to: this page for a GET; after a form POST the
+        // page the form was on (a POST-only path cannot be opened with GET).
+        let here = if parts.method == axum::http::Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned()
+        } else {
+            parts
+                .headers
+                .get(axum::http::header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+                .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+                .unwrap_or_else(|| "/".to_owned())
+        };
         let (nav_users, nav_audit) = ctx.caller.as_ref().map_or((false, false), |c| {
             (
                 c.actor.can_somewhere(Operation::ViewUsers),

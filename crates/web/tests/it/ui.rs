@@ -72,6 +72,10 @@ async fn login_drill_down_and_language_switch(db: TestDb) {
     let res = c.post_form("/logout", &[]).await;
     assert_eq!(res.location(), "/login");
     assert_eq!(c.get("/areas").await.status, StatusCode::SEE_OTHER);
+    // An unknown page is a localised 404 page, not an empty answer.
+    let missing = c.get("/no-such-page").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("ไม่พบ"));
     // Security headers on pages.
     let login = c.get("/login").await;
     assert!(login.headers.get("content-security-policy").is_some());
