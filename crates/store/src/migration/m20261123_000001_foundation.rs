@@ -200,6 +200,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // `areas` refers to itself: SQLite checks that reference while DROP TABLE empties the
+        // table, so empty it leaves first.
+        for level in ["village", "subdistrict", "district", "province"] {
+            m.exec_stmt(
+                Query::delete()
+                    .from_table("areas")
+                    .and_where(Expr::col("level").eq(level))
+                    .to_owned(),
+            )
+            .await?;
+        }
         for t in [
             "audit_log",
             "setup_tokens",
