@@ -16,6 +16,8 @@ pub enum AuditAction {
     Logout,
     /// First administrator created at set-up.
     SetupAdmin,
+    /// A user chose their password through a one-time link.
+    PasswordSet,
     /// A user account was created.
     UserCreate,
     /// A user account was changed (name, active flag, password).
@@ -44,6 +46,7 @@ impl AuditAction {
             Self::LoginFailed => "auth.login_failed",
             Self::Logout => "auth.logout",
             Self::SetupAdmin => "auth.setup_admin",
+            Self::PasswordSet => "auth.password_set",
             Self::UserCreate => "user.create",
             Self::UserUpdate => "user.update",
             Self::RoleGrant => "role.grant",

@@ -13,7 +13,7 @@ use ruamjai_domain::auth::{
     parse_locale,
 };
 use ruamjai_domain::{FieldError, Invalid};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -837,23 +837,57 @@ impl Store {
     ) -> Result<User> {
         let (purpose, existing) = self.setup_token_purpose(secret).await?;
         let password = new.password.clone().unwrap_or_default();
-        let user = match purpose {
-            SetupPurpose::FirstAdmin => {
+        // Check the input first, so that a typo does not use up the link.
+        match (purpose, &existing) {
+            (SetupPurpose::FirstAdmin, _) => {
                 if self.user_count().await? > 0 {
                     return Err(StoreError::NotFound);
                 }
-                if new.password.is_none() {
-                    return Err(FieldError::new("password", "required").into());
+                let mut errors = Vec::new();
+                let email = Email::parse(&new.email).map_err(|e| errors.push(e)).ok();
+                if let Err(e) = check_display_name(&new.display_name) {
+                    errors.push(e);
                 }
+                if let Some(email) = &email
+                    && let Err(e) = check_new_password(&password, email)
+                {
+                    errors.push(e);
+                }
+                if !errors.is_empty() {
+                    return Err(Invalid(errors).into());
+                }
+            }
+            (SetupPurpose::SetPassword, Some(u)) => {
+                check_new_password(&password, &Email::parse(&u.email)?)?;
+            }
+            (SetupPurpose::SetPassword, None) => return Err(StoreError::NotFound),
+        }
+        // Use the link up atomically: of two concurrent submissions only one gets past here.
+        let now = Utc::now();
+        let consumed = setup_token::Entity::update_many()
+            .col_expr(setup_token::Column::UsedAt, Expr::value(now))
+            .filter(setup_token::Column::TokenHash.eq(hash_secret(secret)))
+            .filter(setup_token::Column::UsedAt.is_null())
+            .filter(setup_token::Column::ExpiresAt.gt(now))
+            .exec(&self.db)
+            .await?
+            .rows_affected;
+        if consumed != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let (user, action) = match (purpose, existing) {
+            (SetupPurpose::FirstAdmin, _) => {
+                let new = NewUser {
+                    password: Some(password),
+                    ..new
+                };
                 let created = self
                     .create_user(None, new, Some((Role::Admin, None)), meta)
                     .await?;
-                created.user
+                (created.user, AuditAction::SetupAdmin)
             }
-            SetupPurpose::SetPassword => {
-                let u = existing.ok_or(StoreError::NotFound)?;
-                let email = Email::parse(&u.email)?;
-                check_new_password(&password, &email)?;
+            (SetupPurpose::SetPassword, u) => {
+                let u = u.ok_or(StoreError::NotFound)?;
                 let hash = hash_password(password).await?;
                 let m = user::Entity::find_by_id(u.id)
                     .one(&self.db)
@@ -862,20 +896,14 @@ impl Store {
                 let mut am = m.into_active_model();
                 am.password_hash = Set(Some(hash));
                 am.updated_at = Set(Utc::now());
-                am.update(&self.db).await?.into()
+                (am.update(&self.db).await?.into(), AuditAction::PasswordSet)
             }
         };
-        let txn = self.db.begin().await?;
-        let t = self.live_setup_token(&txn, secret).await?;
-        let mut am = t.into_active_model();
-        am.used_at = Set(Some(Utc::now()));
-        am.update(&txn).await?;
         audit::append(
-            &txn,
-            NewEntry::by_user(user.id, AuditAction::SetupAdmin, meta).entity("user", user.id),
+            &self.db,
+            NewEntry::by_user(user.id, action, meta).entity("user", user.id),
         )
         .await?;
-        txn.commit().await?;
         Ok(user)
     }
 }

@@ -285,3 +285,58 @@ async fn disabled_account_loses_its_sessions(db: TestDb) {
         Err(StoreError::Forbidden)
     ));
 }
+
+mod setup_links {
+    use chrono::Duration;
+    use ruamjai_domain::audit::RequestMeta;
+    use ruamjai_domain::auth::Role;
+    use ruamjai_store::StoreError;
+    use ruamjai_store::auth::{NewUser, SetupPurpose};
+    use ruamjai_store::testing::user_with_role;
+
+    use crate::{TestDb, both};
+
+    both!(a_set_password_link_works_once_even_when_raced);
+
+    async fn a_set_password_link_works_once_even_when_raced(db: TestDb) {
+        let s = &db.store;
+        let (u, _) = user_with_role(s, "new@example.org", Role::Operator, Some("550101")).await;
+        let secret = s
+            .create_setup_token(SetupPurpose::SetPassword, Some(u.id), Duration::days(7))
+            .await
+            .unwrap();
+        let attempt = |pw: &'static str| {
+            let (s, secret) = (s.clone(), secret.clone());
+            tokio::spawn(async move {
+                let new = NewUser {
+                    email: String::new(),
+                    display_name: String::new(),
+                    password: Some(pw.into()),
+                    locale: "th".into(),
+                };
+                s.redeem_setup_token(&secret, new, &RequestMeta::default())
+                    .await
+            })
+        };
+        let tries: Vec<_> = ["first password!", "second password", "third password!"]
+            .into_iter()
+            .map(attempt)
+            .collect();
+        let mut ok = Vec::new();
+        for t in tries {
+            match t.await.unwrap() {
+                Ok(_) => ok.push(()),
+                Err(StoreError::NotFound) => {}
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        assert_eq!(ok.len(), 1, "exactly one redemption wins");
+        let (_, admin) = user_with_role(s, "admin@example.org", Role::Admin, None).await;
+        let log = s.list_audit(&admin, None, 50).await.unwrap();
+        let set = log
+            .iter()
+            .filter(|e| e.action == "auth.password_set")
+            .count();
+        assert_eq!(set, 1);
+    }
+}
