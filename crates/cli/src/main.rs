@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use ruamjai_domain::areas::{AreaCode, AreaLevel};
 use ruamjai_domain::audit::RequestMeta;
-use ruamjai_domain::auth::{Role, Scope};
+use ruamjai_domain::auth::{Actor, Role};
 use ruamjai_store::auth::NewUser;
 use ruamjai_store::{Store, StoreError};
 
@@ -221,10 +221,19 @@ async fn areas(store: &Store, cmd: &AreasCommand) -> anyhow::Result<()> {
         AreasCommand::ImportVillages { file, dry_run } => {
             return import_villages(store, file, *dry_run).await;
         }
-        AreasCommand::List { parent } => {
-            let parent = parse_area(parent.as_deref())?;
-            store.children_unscoped(parent.as_ref()).await?
-        }
+        AreasCommand::List { parent } => match parse_area(parent.as_deref())? {
+            Some(p) => {
+                store
+                    .area_detail(&Actor::command_line(), &p)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::NotFound => anyhow::anyhow!("no area with code {p}"),
+                        other => other.into(),
+                    })?
+                    .children
+            }
+            None => store.area_roots(&Actor::command_line()).await?,
+        },
         AreasCommand::Search {
             query,
             level,
@@ -237,7 +246,7 @@ async fn areas(store: &Store, cmd: &AreasCommand) -> anyhow::Result<()> {
                 })?),
             };
             store
-                .search_areas(&Scope::Everywhere, query, level, *limit)
+                .search_areas(&Actor::command_line(), query, level, *limit)
                 .await?
         }
     };
@@ -335,15 +344,7 @@ async fn import_villages(store: &Store, file: &PathBuf, dry_run: bool) -> anyhow
 async fn users(store: &Store, cmd: &UsersCommand) -> anyhow::Result<()> {
     match cmd {
         UsersCommand::List => {
-            let admin = ruamjai_domain::auth::Actor {
-                user_id: 0,
-                grants: vec![ruamjai_domain::auth::Grant {
-                    id: 0,
-                    role: Role::Admin,
-                    area: None,
-                }],
-            };
-            for u in store.list_users(&admin).await? {
+            for u in store.list_users(&Actor::command_line()).await? {
                 let grants: Vec<String> = u
                     .grants
                     .iter()

@@ -34,8 +34,6 @@ pub enum AuditAction {
     VillageCreate,
     /// A village was renamed.
     VillageUpdate,
-    /// The interface language was changed.
-    LocaleChange,
 }
 
 impl AuditAction {
@@ -55,7 +53,6 @@ impl AuditAction {
             Self::TokenRevoke => "token.revoke",
             Self::VillageCreate => "area.village_create",
             Self::VillageUpdate => "area.village_update",
-            Self::LocaleChange => "user.locale",
         }
     }
 }

@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::FieldError;
 use crate::areas::AreaCode;
+use crate::{FieldError, Invalid};
 
 /// A role a user holds over an area subtree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -163,14 +163,34 @@ impl Scope {
             Scope::Within(roots) => roots.iter().any(|r| area.is_within(r)),
         }
     }
-
-    /// True when nothing at all is reachable.
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Scope::Within(r) if r.is_empty())
-    }
 }
 
 impl Actor {
+    /// The trusted command line (whoever runs it already holds the database): a national
+    /// administrator with no account behind it.
+    pub fn command_line() -> Self {
+        Self {
+            user_id: 0,
+            grants: vec![Grant {
+                id: 0,
+                role: Role::Admin,
+                area: None,
+            }],
+        }
+    }
+
+    /// Roles this actor may hand out somewhere, for choosing in a form.
+    pub fn grantable_roles(&self) -> Vec<Role> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| {
+                self.grants
+                    .iter()
+                    .any(|g| g.role.allows(Operation::ManageUsers) && g.role.may_grant(*r))
+            })
+            .collect()
+    }
+
     /// The scope in which this actor may perform `op`.
     pub fn scope(&self, op: Operation) -> Scope {
         let mut roots: Vec<AreaCode> = Vec::new();
@@ -212,6 +232,35 @@ impl Actor {
     /// True when the actor holds the admin role.
     pub fn is_admin(&self) -> bool {
         self.grants.iter().any(|g| g.role == Role::Admin)
+    }
+}
+
+/// A grant must make sense on its own: administrators cover the whole country, so an
+/// administrator bound to an area is refused.
+pub fn check_grant(role: Role, area: Option<&AreaCode>) -> Result<(), FieldError> {
+    if role == Role::Admin && area.is_some() {
+        return Err(FieldError::new("area_code", "admin_is_national"));
+    }
+    Ok(())
+}
+
+/// Parse a grant as typed into a form or sent to the API (an empty area is the whole country),
+/// reporting every problem at once.
+pub fn parse_grant(role: &str, area: Option<&str>) -> Result<(Role, Option<AreaCode>), Invalid> {
+    let mut errors = Vec::new();
+    let role = Role::parse(role).map_err(|e| errors.push(e)).ok();
+    let area = match area.map(str::trim) {
+        None | Some("") => None,
+        Some(a) => AreaCode::parse(a).map_err(|e| errors.push(e)).ok(),
+    };
+    if let Some(r) = role
+        && let Err(e) = check_grant(r, area.as_ref())
+    {
+        errors.push(e);
+    }
+    match role {
+        Some(r) if errors.is_empty() => Ok((r, area)),
+        _ => Err(Invalid(errors)),
     }
 }
 
@@ -345,7 +394,7 @@ mod tests {
         let v = actor(&[(Role::Viewer, None)]);
         assert!(v.can(Operation::ViewAreas, &code("55")));
         assert!(!v.can(Operation::ViewPersons, &code("55")));
-        assert!(v.scope(Operation::ViewPersons).is_empty());
+        assert_eq!(v.scope(Operation::ViewPersons), Scope::Within(vec![]));
     }
 
     #[test]
@@ -389,6 +438,44 @@ mod tests {
         }
         assert!(!Role::AreaAdmin.may_grant(Role::Admin));
         assert_eq!(Role::parse("root").unwrap_err().code, "invalid_role");
+    }
+
+    #[test]
+    fn grants_parse_with_every_problem_named() {
+        assert_eq!(
+            parse_grant("operator", Some(" 550101 ")).unwrap(),
+            (Role::Operator, Some(code("550101")))
+        );
+        assert_eq!(
+            parse_grant("viewer", Some("")).unwrap(),
+            (Role::Viewer, None)
+        );
+        let e = parse_grant("chief", Some("55x")).unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|e| (e.field, e.code)).collect();
+        assert_eq!(
+            fields,
+            [("role", "invalid_role"), ("area_code", "invalid_area_code")]
+        );
+        assert_eq!(
+            parse_grant("admin", Some("55")).unwrap_err().0[0].code,
+            "admin_is_national"
+        );
+        assert_eq!(parse_grant("admin", None).unwrap(), (Role::Admin, None));
+    }
+
+    #[test]
+    fn grantable_roles_follow_the_policy() {
+        assert_eq!(
+            actor(&[(Role::AreaAdmin, Some("55"))]).grantable_roles(),
+            &Role::ALL[1..]
+        );
+        assert_eq!(actor(&[(Role::Admin, None)]).grantable_roles(), Role::ALL);
+        assert!(
+            actor(&[(Role::Staff, Some("55"))])
+                .grantable_roles()
+                .is_empty()
+        );
+        assert!(Actor::command_line().is_admin());
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub(crate) mod entity {
     use sea_orm::entity::prelude::*;
 
     /// One row of the audit log.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "audit_log")]
     pub struct Model {
         /// Sequence number.

@@ -86,12 +86,6 @@ impl Store {
         Ok(())
     }
 
-    /// Close the pool.
-    pub async fn close(self) -> Result<()> {
-        self.db.close().await?;
-        Ok(())
-    }
-
     /// The raw connection, for tests that must prove what the database itself refuses.
     #[cfg(any(test, feature = "testing"))]
     pub fn raw(&self) -> &DatabaseConnection {

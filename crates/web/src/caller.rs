@@ -22,15 +22,6 @@ pub const SESSION_COOKIE: &str = "ruamjai_session";
 /// Name of the language cookie (for visitors who are not signed in).
 pub const LANG_COOKIE: &str = "ruamjai_lang";
 
-/// How the caller proved who they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthVia {
-    /// Browser session cookie.
-    Session,
-    /// `Authorization: Bearer` API token.
-    Token,
-}
-
 /// A signed-in caller with the grants they hold now.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -38,8 +29,6 @@ pub struct Caller {
     pub user: User,
     /// Their current grants.
     pub actor: Actor,
-    /// How they signed in.
-    pub via: AuthVia,
 }
 
 /// Per-request context: caller (if any), language, request id and client address.
@@ -81,35 +70,27 @@ pub async fn load_caller(
         let Some((user, actor)) = found else {
             return Err(WebError::Unauthenticated);
         };
-        Some(Caller {
-            user,
-            actor,
-            via: AuthVia::Token,
-        })
+        Some(Caller { user, actor })
     } else if let Some(c) = jar.get(SESSION_COOKIE) {
         state
             .store
             .session_actor(c.value())
             .await?
-            .map(|(user, actor)| Caller {
-                user,
-                actor,
-                via: AuthVia::Session,
-            })
+            .map(|(user, actor)| Caller { user, actor })
     } else {
         None
     };
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    let api = req.uri().path().starts_with("/api/");
-    let lang = match (&caller, jar.get(LANG_COOKIE)) {
+    let api = path.starts_with("/api/");
+    let lang = match (api, accept, &caller, jar.get(LANG_COOKIE)) {
         // API clients choose with Accept-Language; pages follow the account's setting.
-        _ if api && accept.is_some() => Lang::from_accept_language(accept.unwrap_or_default()),
-        (Some(c), _) => Lang::parse(&c.user.locale),
-        (None, Some(cookie)) => Lang::parse(cookie.value()),
+        (true, Some(accept), _, _) => Lang::from_accept_language(accept),
+        (_, _, Some(c), _) => Lang::parse(&c.user.locale),
+        (_, _, None, Some(cookie)) => Lang::parse(cookie.value()),
         // Pages are Thai first whatever the browser says; the switch is one click away.
-        (None, None) => Lang::Th,
+        _ => Lang::Th,
     };
     let meta = RequestMeta {
         request_id: headers
@@ -131,19 +112,17 @@ pub async fn load_caller(
 /// Language of an error answered before the caller is known: the language cookie, else
 /// `Accept-Language` (API clients), else Thai.
 pub fn request_lang(headers: &HeaderMap) -> Lang {
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == LANG_COOKIE)
-        .map(|(_, v)| Lang::parse(v));
-    let api = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::from_accept_language);
-    cookie.or(api).unwrap_or(Lang::Th)
+    let accept = || {
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Lang::from_accept_language)
+    };
+    CookieJar::from_headers(headers)
+        .get(LANG_COOKIE)
+        .map(|c| Lang::parse(c.value()))
+        .or_else(accept)
+        .unwrap_or(Lang::Th)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {

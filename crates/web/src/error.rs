@@ -180,7 +180,7 @@ pub async fn render(req: Request, next: Next) -> Response {
             }),
         )
             .into_response();
-        if err == WebError::Unauthenticated {
+        if matches!(err, WebError::Unauthenticated) {
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
@@ -188,7 +188,7 @@ pub async fn render(req: Request, next: Next) -> Response {
         }
         return r;
     }
-    if err == WebError::Unauthenticated {
+    if matches!(err, WebError::Unauthenticated) {
         let next = urlencode(&path_and_query);
         return Redirect::to(&format!("/login?next={next}")).into_response();
     }
@@ -208,10 +208,10 @@ pub async fn render(req: Request, next: Next) -> Response {
     }
 }
 
-impl PartialEq for WebError {
-    fn eq(&self, other: &Self) -> bool {
-        self.code() == other.code()
-    }
+/// A path segment that should be an area code: a malformed one cannot exist, so it gets the
+/// same answer as an unknown one.
+pub fn area_code_or_404(code: &str) -> Result<ruamjai_domain::areas::AreaCode, WebError> {
+    ruamjai_domain::areas::AreaCode::parse(code).map_err(|_| WebError::NotFound)
 }
 
 /// Percent-encode a string for a query parameter.

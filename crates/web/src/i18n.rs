@@ -1,10 +1,8 @@
 //! Thai first, English second: messages live in `locales/{th,en}/main.ftl` (Fluent), embedded
 //! at compile time. Field error codes from the domain are message ids `err-<code>`.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, static_loader};
 
 static_loader! {
@@ -76,15 +74,6 @@ impl Lang {
         LOCALES.lookup(self.id(), key)
     }
 
-    /// A message with arguments.
-    pub fn t_args(self, key: &str, args: &[(&'static str, String)]) -> String {
-        let args: HashMap<std::borrow::Cow<'static, str>, FluentValue<'_>> = args
-            .iter()
-            .map(|(k, v)| ((*k).into(), FluentValue::from(v.clone())))
-            .collect();
-        LOCALES.lookup_with_args(self.id(), key, &args)
-    }
-
     /// The message for a field error code.
     pub fn error(self, code: &str) -> String {
         LOCALES
@@ -120,6 +109,94 @@ mod tests {
         };
         assert_eq!(keys(th), keys(en));
         assert!(keys(th).len() > 50);
+    }
+
+    /// A key missing from the .ftl files would show up on a page as "Unknown localization";
+    /// every key the templates and handlers ask for must exist in both languages.
+    #[test]
+    fn every_key_in_use_is_translated() {
+        use ruamjai_domain::areas::AreaLevel;
+        use ruamjai_domain::auth::Role;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for sub in ["templates", "src", "src/ui", "src/api"] {
+            for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    sources.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut keys: Vec<String> = Vec::new();
+        for text in &sources {
+            for part in text.split(".t(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+                    keys.push(key.to_owned());
+                }
+            }
+        }
+        assert!(keys.len() > 60, "found {} keys", keys.len());
+        // Every field error code raised anywhere (`FieldError::new(field, code)`) has a message.
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut rust = Vec::new();
+        for krate in ["../domain/src", "../store/src", "src"] {
+            walk(&dir.join(krate), &mut rust);
+        }
+        let before = keys.len();
+        for text in &rust {
+            for part in text.split("FieldError::new(").skip(1) {
+                let args: Vec<&str> = part.splitn(5, '"').collect();
+                if args.len() == 5 && args[2].trim() == "," {
+                    keys.push(format!("err-{}", args[3]));
+                }
+            }
+        }
+        assert!(
+            keys.len() - before > 15,
+            "field error codes found: {}",
+            keys.len() - before
+        );
+        // Errors without a field are looked up by their code.
+        for code in [
+            "not_found",
+            "unauthenticated",
+            "forbidden",
+            "throttled",
+            "bad_credentials",
+            "csrf",
+            "payload_too_large",
+            "internal",
+            "invalid",
+        ] {
+            keys.push(format!("err-{code}"));
+        }
+        keys.extend(Role::ALL.iter().map(|r| format!("role-{}", r.as_str())));
+        for l in [
+            AreaLevel::District,
+            AreaLevel::Subdistrict,
+            AreaLevel::Village,
+        ] {
+            keys.push(format!("children-{}", l.as_str()));
+            keys.push(format!("level-{}", l.as_str()));
+        }
+        for lang in [Lang::Th, Lang::En] {
+            for key in &keys {
+                assert!(
+                    LOCALES.try_lookup(lang.id(), key).is_some(),
+                    "{key} missing in {lang:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -152,7 +152,9 @@ pub(crate) fn scope_condition(col: impl ColumnTrait, scope: &Scope) -> Option<Co
     }
 }
 
-fn escape_like(s: &str) -> String {
+/// What a person types is text, not a LIKE pattern: wildcard characters (which never occur
+/// in area names) are dropped.
+fn strip_like_wildcards(s: &str) -> String {
     s.chars()
         .filter(|c| !matches!(c, '%' | '_' | '\\'))
         .collect()
@@ -263,15 +265,15 @@ impl Store {
     }
 
     /// Search areas by Thai or English name (substring, case-insensitive) or code prefix,
-    /// within `scope`, shallow levels first. At most `limit` rows.
+    /// within the actor's scope, shallow levels first. At most `limit` rows.
     pub async fn search_areas(
         &self,
-        scope: &Scope,
+        actor: &Actor,
         query: &str,
         level: Option<AreaLevel>,
         limit: u64,
     ) -> Result<Vec<Area>> {
-        let q = escape_like(query.trim());
+        let q = strip_like_wildcards(query.trim());
         if q.is_empty() {
             return Ok(Vec::new());
         }
@@ -286,7 +288,7 @@ impl Store {
         if let Some(level) = level {
             find = find.filter(Column::Level.eq(level.as_str()));
         }
-        if let Some(c) = scope_condition(Column::Code, scope) {
+        if let Some(c) = scope_condition(Column::Code, &actor.scope(Operation::ViewAreas)) {
             find = find.filter(c);
         }
         let mut rows: Vec<Area> = find
@@ -395,16 +397,6 @@ impl Store {
         }
         txn.commit().await?;
         Ok(Ok(report))
-    }
-
-    /// Areas directly below `parent` (provinces when `None`), with no scope: for the trusted
-    /// command line only, which already holds the database itself.
-    pub async fn children_unscoped(&self, parent: Option<&AreaCode>) -> Result<Vec<Area>> {
-        let q = match parent {
-            Some(p) => Areas::find().filter(Column::ParentCode.eq(p.as_str())),
-            None => Areas::find().filter(Column::Level.eq(AreaLevel::Province.as_str())),
-        };
-        self.fetch_areas(q).await
     }
 
     /// Rename a village (typos happen; the number and code never change, other records point

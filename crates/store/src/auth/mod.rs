@@ -9,8 +9,8 @@ use rand::RngCore;
 use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::audit::{AuditAction, RequestMeta};
 use ruamjai_domain::auth::{
-    Actor, Email, Grant, Operation, Role, Scope, check_display_name, check_new_password,
-    parse_locale,
+    Actor, Email, Grant, Operation, Role, Scope, check_display_name, check_grant,
+    check_new_password, parse_locale,
 };
 use ruamjai_domain::{FieldError, Invalid};
 use sea_orm::sea_query::{Expr, Query};
@@ -224,8 +224,9 @@ impl Store {
                 }
             }
         }
-        if let Some((_, Some(area))) = &first_grant {
-            self.check_area_exists(area, &mut errors).await?;
+        if let Some((role, area)) = &first_grant {
+            self.check_grant_target(*role, area.as_ref(), &mut errors)
+                .await?;
         }
         if !errors.is_empty() {
             return Err(Invalid(errors).into());
@@ -276,12 +277,23 @@ impl Store {
         })
     }
 
-    async fn check_area_exists(&self, area: &AreaCode, errors: &mut Vec<FieldError>) -> Result<()> {
-        let found = crate::areas::entity::Entity::find_by_id(area.as_str())
-            .one(&self.db)
-            .await?;
-        if found.is_none() {
-            errors.push(FieldError::new("area_code", "unknown_area"));
+    /// A grant must make sense (see [`check_grant`]) and name an area that exists.
+    async fn check_grant_target(
+        &self,
+        role: Role,
+        area: Option<&AreaCode>,
+        errors: &mut Vec<FieldError>,
+    ) -> Result<()> {
+        if let Err(e) = check_grant(role, area) {
+            errors.push(e);
+        }
+        if let Some(area) = area {
+            let found = crate::areas::entity::Entity::find_by_id(area.as_str())
+                .one(&self.db)
+                .await?;
+            if found.is_none() {
+                errors.push(FieldError::new("area_code", "unknown_area"));
+            }
         }
         Ok(())
     }
@@ -609,9 +621,8 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let mut errors = Vec::new();
-        if let Some(a) = &area {
-            self.check_area_exists(a, &mut errors).await?;
-        }
+        self.check_grant_target(role, area.as_ref(), &mut errors)
+            .await?;
         if target
             .grants
             .iter()
@@ -697,9 +708,8 @@ impl Store {
         area: Option<AreaCode>,
     ) -> Result<Grant> {
         let mut errors = Vec::new();
-        if let Some(a) = &area {
-            self.check_area_exists(a, &mut errors).await?;
-        }
+        self.check_grant_target(role, area.as_ref(), &mut errors)
+            .await?;
         if !errors.is_empty() {
             return Err(Invalid(errors).into());
         }

@@ -1,6 +1,6 @@
 use ruamjai_domain::areas::AreaLevel;
 use ruamjai_domain::audit::RequestMeta;
-use ruamjai_domain::auth::{Role, Scope};
+use ruamjai_domain::auth::{Actor, Role};
 use ruamjai_store::StoreError;
 use ruamjai_store::areas::NewVillage;
 use ruamjai_store::testing::{code, user_with_role};
@@ -25,24 +25,24 @@ async fn full_catalogue_is_loaded(db: TestDb) {
 async fn nan_is_found_by_thai_and_english_name(db: TestDb) {
     let s = &db.store;
     let hits = s
-        .search_areas(&Scope::Everywhere, "น่าน", None, 20)
+        .search_areas(&Actor::command_line(), "น่าน", None, 20)
         .await
         .unwrap();
     assert_eq!(hits[0].code.as_str(), "55");
     assert_eq!(hits[0].level, AreaLevel::Province);
     let hits = s
-        .search_areas(&Scope::Everywhere, "nan", Some(AreaLevel::Province), 20)
+        .search_areas(&Actor::command_line(), "nan", Some(AreaLevel::Province), 20)
         .await
         .unwrap();
     assert!(hits.iter().any(|a| a.code.as_str() == "55"));
     let hits = s
-        .search_areas(&Scope::Everywhere, "5501", None, 5)
+        .search_areas(&Actor::command_line(), "5501", None, 5)
         .await
         .unwrap();
     assert_eq!(hits[0].code.as_str(), "5501");
     // A wildcard typed by the user is not a wildcard.
     assert!(
-        s.search_areas(&Scope::Everywhere, "%", None, 5)
+        s.search_areas(&Actor::command_line(), "%", None, 5)
             .await
             .unwrap()
             .is_empty()
@@ -95,15 +95,7 @@ async fn district_admin_stays_in_own_district(db: TestDb) {
     let roots = s.area_roots(&a).await.unwrap();
     assert_eq!(roots.len(), 1);
     assert_eq!(roots[0].code.as_str(), "5501");
-    let found = s
-        .search_areas(
-            &a.scope(ruamjai_domain::auth::Operation::ViewAreas),
-            "น่าน",
-            None,
-            50,
-        )
-        .await
-        .unwrap();
+    let found = s.search_areas(&a, "น่าน", None, 50).await.unwrap();
     assert!(!found.is_empty());
     assert!(
         found.iter().all(|x| x.code.as_str().starts_with("5501")),

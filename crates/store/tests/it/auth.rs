@@ -39,6 +39,9 @@ async fn sessions_carry_current_grants(db: TestDb) {
     assert!(s.session_actor("not-a-session").await.unwrap().is_none());
     let expired = s.create_session(u.id, Duration::seconds(-1)).await.unwrap();
     assert!(s.session_actor(&expired).await.unwrap().is_none());
+    // Housekeeping removes the expired session only.
+    assert_eq!(s.purge_expired().await.unwrap(), 1);
+    assert!(s.session_actor(&secret).await.unwrap().is_some());
     s.delete_session(&secret, &meta("10.0.0.1")).await.unwrap();
     assert!(s.session_actor(&secret).await.unwrap().is_none());
 }

@@ -3,8 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
-use ruamjai_domain::areas::{AreaCode, AreaLevel};
-use ruamjai_domain::auth::Operation;
+use ruamjai_domain::areas::AreaLevel;
 use ruamjai_store::areas::{Area, NewVillage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::created;
 use crate::AppState;
 use crate::caller::ApiCaller;
-use crate::error::{ErrorBody, WebError};
+use crate::error::{ErrorBody, WebError, area_code_or_404};
 
 /// An area of the DOPA tree.
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,17 +90,15 @@ pub async fn list_areas(
         };
     let areas = match q.q.as_deref().map(str::trim) {
         Some(text) if !text.is_empty() => {
-            let scope = c.caller.actor.scope(Operation::ViewAreas);
             let limit = q.limit.unwrap_or(50).clamp(1, 500);
-            state.store.search_areas(&scope, text, level, limit).await?
+            state
+                .store
+                .search_areas(&c.caller.actor, text, level, limit)
+                .await?
         }
         _ => state.store.area_roots(&c.caller.actor).await?,
     };
     Ok(Json(areas.into_iter().map(AreaResponse::from).collect()))
-}
-
-fn parse_code(code: &str) -> Result<AreaCode, WebError> {
-    AreaCode::parse(code).map_err(|_| WebError::NotFound)
 }
 
 /// One area with breadcrumbs and children (404 outside the caller's scope).
@@ -116,7 +113,7 @@ pub async fn get_area(
 ) -> Result<Json<AreaDetailResponse>, WebError> {
     let d = state
         .store
-        .area_detail(&c.caller.actor, &parse_code(&code)?)
+        .area_detail(&c.caller.actor, &area_code_or_404(&code)?)
         .await?;
     Ok(Json(AreaDetailResponse {
         area: d.area.into(),
@@ -154,7 +151,7 @@ pub async fn create_village(
         .store
         .create_village(
             &c.caller.actor,
-            &parse_code(&code)?,
+            &area_code_or_404(&code)?,
             NewVillage {
                 village_no: req.village_no,
                 name_th: req.name_th,
@@ -193,7 +190,7 @@ pub async fn rename_village(
         .store
         .rename_village(
             &c.caller.actor,
-            &parse_code(&code)?,
+            &area_code_or_404(&code)?,
             &req.name_th,
             &req.name_en,
             &c.meta,

@@ -4,6 +4,7 @@
 //! `POST /api/v1/tokens`) or a browser session (then unsafe methods need `X-CSRF-Token`).
 
 mod areas;
+mod audit;
 mod me;
 mod users;
 
@@ -56,7 +57,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get_user))
         .routes(routes!(users::grant_role))
         .routes(routes!(users::revoke_grant))
-        .routes(routes!(users::list_audit));
+        .routes(routes!(audit::list_audit));
     let mut doc = api.get_openapi().clone();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let doc_json = doc.to_pretty_json().expect("OpenAPI document serialises");

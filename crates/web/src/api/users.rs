@@ -1,15 +1,14 @@
-//! Users and grants (scoped to the caller's area), and the audit log.
+//! Users and grants, scoped to the caller's area.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use ruamjai_domain::areas::AreaCode;
-use ruamjai_domain::auth::{Operation, Role};
-use ruamjai_domain::{FieldError, Invalid};
+use ruamjai_domain::auth::{Operation, Role, parse_grant};
 use ruamjai_store::auth::NewUser;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::created;
 use super::me::{GrantResponse, UserResponse};
@@ -45,20 +44,8 @@ pub struct GrantRequest {
     pub area_code: Option<String>,
 }
 
-fn parse_grant(g: &GrantRequest) -> Result<(Role, Option<AreaCode>), WebError> {
-    let mut errors = Vec::new();
-    let role = Role::parse(&g.role).map_err(|e| errors.push(e)).ok();
-    let area = match g.area_code.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(a) => AreaCode::parse(a).map_err(|e| errors.push(e)).ok(),
-    };
-    if role == Some(Role::Admin) && area.is_some() {
-        errors.push(FieldError::new("area_code", "admin_is_national"));
-    }
-    match role {
-        Some(r) if errors.is_empty() => Ok((r, area)),
-        _ => Err(Invalid(errors).into()),
-    }
+fn parse(g: &GrantRequest) -> Result<(Role, Option<AreaCode>), WebError> {
+    Ok(parse_grant(&g.role, g.area_code.as_deref())?)
 }
 
 /// A new user; they choose a password through a one-time set-up link, unless one is given.
@@ -85,7 +72,7 @@ pub async fn create_user(
     c: ApiCaller,
     Json(req): Json<CreateUserRequest>,
 ) -> Result<impl IntoResponse, WebError> {
-    let grant = req.grant.as_ref().map(parse_grant).transpose()?;
+    let grant = req.grant.as_ref().map(parse).transpose()?;
     let made = state
         .store
         .create_user(
@@ -129,7 +116,7 @@ pub async fn grant_role(
     Path(id): Path<i64>,
     Json(req): Json<GrantRequest>,
 ) -> Result<impl IntoResponse, WebError> {
-    let (role, area) = parse_grant(&req)?;
+    let (role, area) = parse(&req)?;
     let g = state
         .store
         .grant_role(&c.caller.actor, id, role, area, &c.meta)
@@ -152,80 +139,4 @@ pub async fn revoke_grant(
         .revoke_grant(&c.caller.actor, id, grant_id, &c.meta)
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// One audit entry.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntryResponse {
-    /// Sequence number.
-    pub id: i64,
-    /// When (RFC 3339, UTC).
-    pub at: String,
-    /// Acting user.
-    pub actor_user_id: Option<i64>,
-    /// Their roles then.
-    pub actor_roles: Option<String>,
-    /// Their areas then.
-    pub actor_areas: Option<String>,
-    /// Action (`auth.login`, `role.grant`, …).
-    pub action: String,
-    /// Entity kind.
-    pub entity: Option<String>,
-    /// Entity id.
-    pub entity_id: Option<String>,
-    /// Area of the entity.
-    pub area_code: Option<String>,
-    /// Request id.
-    pub request_id: Option<String>,
-    /// Client address.
-    pub ip: Option<String>,
-}
-
-/// Audit paging.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct AuditQuery {
-    /// Only entries older than this id.
-    pub before: Option<i64>,
-    /// At most this many (default 100, max 500).
-    pub limit: Option<u64>,
-}
-
-/// The audit log, newest first, within the caller's area.
-#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Vec<AuditEntryResponse>), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
-pub async fn list_audit(
-    State(state): State<AppState>,
-    c: ApiCaller,
-    Query(q): Query<AuditQuery>,
-) -> Result<Json<Vec<AuditEntryResponse>>, WebError> {
-    if !c.caller.actor.can_somewhere(Operation::ViewAudit) {
-        return Err(WebError::NotFound);
-    }
-    let entries = state
-        .store
-        .list_audit(
-            &c.caller.actor,
-            q.before,
-            q.limit.unwrap_or(100).clamp(1, 500),
-        )
-        .await?;
-    Ok(Json(
-        entries
-            .into_iter()
-            .map(|e| AuditEntryResponse {
-                id: e.id,
-                at: e.at.to_rfc3339(),
-                actor_user_id: e.actor_user_id,
-                actor_roles: e.actor_roles,
-                actor_areas: e.actor_areas,
-                action: e.action,
-                entity: e.entity,
-                entity_id: e.entity_id,
-                area_code: e.area_code,
-                request_id: e.request_id,
-                ip: e.ip,
-            })
-            .collect(),
-    ))
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::{FormErrors, Page, Signed, see_other};
 use crate::AppState;
-use crate::error::WebError;
+use crate::error::{WebError, area_code_or_404};
 use crate::i18n::Lang;
 
 /// Level word for an area in the page's language (อำเภอ / District…).
@@ -90,8 +90,10 @@ pub struct SearchParams {
 }
 
 async fn run_search(state: &AppState, s: &Signed, q: &str) -> Result<Vec<Area>, WebError> {
-    let scope = s.caller.actor.scope(Operation::ViewAreas);
-    Ok(state.store.search_areas(&scope, q, None, 50).await?)
+    Ok(state
+        .store
+        .search_areas(&s.caller.actor, q, None, 50)
+        .await?)
 }
 
 pub async fn index(
@@ -137,11 +139,6 @@ struct AreaPage {
     village_name_th: String,
     village_name_en: String,
     errors: FormErrors,
-}
-
-fn parse_code(code: &str) -> Result<AreaCode, WebError> {
-    // A malformed code cannot exist: same answer as an unknown one.
-    AreaCode::parse(code).map_err(|_| WebError::NotFound)
 }
 
 async fn area_page(
@@ -191,7 +188,7 @@ pub async fn show(
     s: Signed,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
-    let code = parse_code(&code)?;
+    let code = area_code_or_404(&code)?;
     Ok(area_page(&state, s, &code, None).await?.into_response())
 }
 
@@ -211,26 +208,18 @@ pub async fn create_village(
     Path(code): Path<String>,
     Form(f): Form<VillageForm>,
 ) -> Result<Response, WebError> {
-    let code = parse_code(&code)?;
+    let code = area_code_or_404(&code)?;
     let no = f.village_no.trim().parse::<u8>().unwrap_or(0);
     let new = NewVillage {
         village_no: no,
         name_th: f.name_th.clone(),
         name_en: f.name_en.clone(),
     };
-    match state
+    let result = state
         .store
         .create_village(&s.caller.actor, &code, new, &s.page.meta)
-        .await
-    {
-        Ok(v) => Ok(see_other(&format!("/areas/{}", v.code))),
-        Err(StoreError::Invalid(i)) => {
-            let errors = FormErrors::from_invalid(&i, s.page.lang);
-            let page = area_page(&state, s, &code, Some((f, errors))).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    village_form_outcome(&state, s, &code, f, result).await
 }
 
 pub async fn rename_village(
@@ -239,16 +228,28 @@ pub async fn rename_village(
     Path(code): Path<String>,
     Form(f): Form<VillageForm>,
 ) -> Result<Response, WebError> {
-    let code = parse_code(&code)?;
-    match state
+    let code = area_code_or_404(&code)?;
+    let result = state
         .store
         .rename_village(&s.caller.actor, &code, &f.name_th, &f.name_en, &s.page.meta)
-        .await
-    {
+        .await;
+    village_form_outcome(&state, s, &code, f, result).await
+}
+
+/// After a village form: to the village's page, or the same page again with the errors next
+/// to their fields.
+async fn village_form_outcome(
+    state: &AppState,
+    s: Signed,
+    code: &AreaCode,
+    f: VillageForm,
+    result: Result<Area, StoreError>,
+) -> Result<Response, WebError> {
+    match result {
         Ok(v) => Ok(see_other(&format!("/areas/{}", v.code))),
         Err(StoreError::Invalid(i)) => {
             let errors = FormErrors::from_invalid(&i, s.page.lang);
-            let page = area_page(&state, s, &code, Some((f, errors))).await?;
+            let page = area_page(state, s, code, Some((f, errors))).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e.into()),

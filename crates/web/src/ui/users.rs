@@ -6,9 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ruamjai_domain::areas::AreaCode;
-use ruamjai_domain::auth::{Operation, Role};
-use ruamjai_domain::{FieldError, Invalid};
+use ruamjai_domain::auth::{Operation, Role, parse_grant};
 use ruamjai_store::StoreError;
 use ruamjai_store::auth::{NewUser, SetupPurpose, UserWithGrants};
 use serde::Deserialize;
@@ -39,20 +37,6 @@ pub async fn index(State(state): State<AppState>, s: Signed) -> Result<Response,
         users,
     }
     .into_response())
-}
-
-/// Roles the caller may hand out, for the select boxes.
-fn grantable(s: &Signed) -> Vec<Role> {
-    Role::ALL
-        .into_iter()
-        .filter(|r| {
-            s.caller
-                .actor
-                .grants
-                .iter()
-                .any(|g| g.role.allows(Operation::ManageUsers) && g.role.may_grant(*r))
-        })
-        .collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -91,7 +75,7 @@ pub async fn new_page(s: Signed) -> Result<Response, WebError> {
         .and_then(|g| g.area.as_ref().map(|a| a.to_string()))
         .unwrap_or_default();
     Ok(NewUserPage {
-        roles: grantable(&s),
+        roles: s.caller.actor.grantable_roles(),
         page: s.page,
         f: NewUserForm {
             role: Role::Operator.as_str().into(),
@@ -104,36 +88,12 @@ pub async fn new_page(s: Signed) -> Result<Response, WebError> {
     .into_response())
 }
 
-/// Parse role and area fields together so both errors show at once.
-fn parse_grant(role: &str, area: &str) -> Result<(Role, Option<AreaCode>), Invalid> {
-    let mut errors = Vec::new();
-    let role = Role::parse(role).map_err(|e| errors.push(e)).ok();
-    let area = if area.trim().is_empty() {
-        None
-    } else {
-        match AreaCode::parse(area) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        }
-    };
-    if role == Some(Role::Admin) && area.is_some() {
-        errors.push(FieldError::new("area_code", "admin_is_national"));
-    }
-    match role {
-        Some(r) if errors.is_empty() => Ok((r, area)),
-        _ => Err(Invalid(errors)),
-    }
-}
-
 pub async fn create(
     State(state): State<AppState>,
     s: Signed,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, WebError> {
-    let result = match parse_grant(&f.role, &f.area_code) {
+    let result = match parse_grant(&f.role, Some(&f.area_code)) {
         Ok(grant) => {
             let new = NewUser {
                 email: f.email.clone(),
@@ -162,7 +122,7 @@ pub async fn create(
             Ok((
                 [(axum::http::header::CACHE_CONTROL, "no-store")],
                 NewUserPage {
-                    roles: grantable(&s),
+                    roles: s.caller.actor.grantable_roles(),
                     page: s.page,
                     f: NewUserForm::default(),
                     errors: FormErrors::default(),
@@ -176,7 +136,7 @@ pub async fn create(
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 NewUserPage {
-                    roles: grantable(&s),
+                    roles: s.caller.actor.grantable_roles(),
                     page: s.page,
                     f,
                     errors,
@@ -218,7 +178,7 @@ async fn user_page(
     let u = state.store.user_detail(&s.caller.actor, id).await?;
     let (f, errors) = form.unwrap_or_default();
     Ok(UserPage {
-        roles: grantable(&s),
+        roles: s.caller.actor.grantable_roles(),
         can_manage: s.caller.actor.can_somewhere(Operation::ManageUsers),
         is_self: id == s.caller.user.id,
         page: s.page,
@@ -242,7 +202,7 @@ pub async fn grant(
     Path(id): Path<i64>,
     Form(f): Form<GrantForm>,
 ) -> Result<Response, WebError> {
-    let result = match parse_grant(&f.role, &f.area_code) {
+    let result = match parse_grant(&f.role, Some(&f.area_code)) {
         Ok((role, area)) => state
             .store
             .grant_role(&s.caller.actor, id, role, area, &s.page.meta)
