@@ -203,69 +203,79 @@ async fn api_tokens_authenticate_until_revoked(db: TestDb) {
 async fn area_admin_creates_users_only_inside_own_area(db: TestDb) {
     let s = &db.store;
     let (_, a) = user_with_role(s, "a@example.org", Role::AreaAdmin, Some("5501")).await;
-    let new = |e: &str| NewUser {
-        email: e.into(),
-        display_name: "สมศรี".into(),
-        password: None,
-        locale: "th".into(),
+    // Create as `a`; on rejection, the (field, code) pairs.
+    let create = |email: &'static str, role: Role, area: Option<&'static str>| {
+        let new = NewUser {
+            email: email.into(),
+            display_name: "สมศรี".into(),
+            password: None,
+            locale: "th".into(),
+        };
+        let a = a.clone();
+        async move {
+            match s
+                .create_user(
+                    Some(&a),
+                    new,
+                    Some((role, area.map(code))),
+                    &meta("1.1.1.1"),
+                )
+                .await
+            {
+                Ok(made) => Ok(made),
+                Err(StoreError::Invalid(i)) => {
+                    Err(i.0.iter().map(|e| (e.field, e.code)).collect::<Vec<_>>())
+                }
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
     };
-    let made = s
-        .create_user(
-            Some(&a),
-            new("op1@example.org"),
-            Some((Role::Operator, Some(code("550101")))),
-            &meta("1.1.1.1"),
-        )
+    let made = create("op1@example.org", Role::Operator, Some("550101"))
         .await
         .unwrap();
     assert!(!made.user.has_password);
     s.user_detail(&a, made.user.id).await.unwrap();
-    for (role, area) in [
-        (Role::Operator, Some("5502")),
-        (Role::Admin, None),
-        (Role::Viewer, None),
-    ] {
-        let err = s
-            .create_user(
-                Some(&a),
-                new("op2@example.org"),
-                Some((role, area.map(code))),
-                &meta("1.1.1.1"),
-            )
+    let outside = vec![("area_code", "outside_your_area")];
+    assert_eq!(
+        create("op2@example.org", Role::Operator, Some("5502"))
             .await
-            .unwrap_err();
-        assert!(
-            matches!(&err, StoreError::Invalid(i) if i.0.iter().any(|e| e.code == "outside_your_area")),
-            "{err:?}"
-        );
-    }
-    let err = s
-        .create_user(
-            Some(&a),
-            new("op1@example.org"),
-            Some((Role::Operator, Some(code("550101")))),
-            &meta("1.1.1.1"),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, StoreError::Invalid(i) if i.0[0].code == "email_taken"),
-        "{err:?}"
+            .unwrap_err(),
+        outside
     );
-    let err = s
-        .create_user(
-            Some(&a),
-            new("not an email"),
-            Some((Role::Operator, Some(code("550101")))),
-            &meta("1.1.1.1"),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, StoreError::Invalid(i) if i.0[0].field == "email"),
-        "{err:?}"
+    assert_eq!(
+        create("op2@example.org", Role::Admin, None)
+            .await
+            .unwrap_err(),
+        outside
+    );
+    assert_eq!(
+        create("op2@example.org", Role::Viewer, None)
+            .await
+            .unwrap_err(),
+        outside
+    );
+    assert_eq!(
+        create("op1@example.org", Role::Operator, Some("550101"))
+            .await
+            .unwrap_err(),
+        [("email", "email_taken")]
+    );
+    assert_eq!(
+        create("not an email", Role::Operator, Some("550101"))
+            .await
+            .unwrap_err(),
+        [("email", "invalid_email")]
     );
     assert!(s.user_by_email("op2@example.org").await.unwrap().is_none());
+    // The store itself refuses an administrator bound to an area, whoever asks.
+    let err = s
+        .grant_role_cli(made.user.id, Role::Admin, Some(code("55")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(i) if i.0[0].code == "admin_is_national"),
+        "{err:?}"
+    );
 }
 
 async fn disabled_account_loses_its_sessions(db: TestDb) {
