@@ -34,6 +34,34 @@ pub enum AuditAction {
     VillageCreate,
     /// A village was renamed.
     VillageUpdate,
+    /// A person's record was read (page or API object).
+    PersonView,
+    /// A list of persons was searched (the count is recorded, never the query text).
+    PersonSearch,
+    /// A person was created.
+    PersonCreate,
+    /// A person was changed.
+    PersonUpdate,
+    /// A category was given to or changed on a person.
+    CategorySet,
+    /// A category was taken off a person.
+    CategoryRemove,
+    /// A household's data changed.
+    HouseholdUpdate,
+    /// A consent was recorded.
+    ConsentGive,
+    /// A consent was withdrawn.
+    ConsentWithdraw,
+    /// A person was attested in a village review.
+    Attest,
+    /// A person's record was disputed.
+    Dispute,
+    /// A dispute was resolved.
+    DisputeResolve,
+    /// A person list was imported.
+    PersonImport,
+    /// A person list was exported.
+    PersonExport,
 }
 
 impl AuditAction {
@@ -53,6 +81,20 @@ impl AuditAction {
             Self::TokenRevoke => "token.revoke",
             Self::VillageCreate => "area.village_create",
             Self::VillageUpdate => "area.village_update",
+            Self::PersonView => "person.view",
+            Self::PersonSearch => "person.search",
+            Self::PersonCreate => "person.create",
+            Self::PersonUpdate => "person.update",
+            Self::CategorySet => "person.category_set",
+            Self::CategoryRemove => "person.category_remove",
+            Self::HouseholdUpdate => "household.update",
+            Self::ConsentGive => "consent.give",
+            Self::ConsentWithdraw => "consent.withdraw",
+            Self::Attest => "verification.attest",
+            Self::Dispute => "verification.dispute",
+            Self::DisputeResolve => "verification.resolve",
+            Self::PersonImport => "person.import",
+            Self::PersonExport => "person.export",
         }
     }
 }

@@ -24,16 +24,21 @@ pub enum Role {
     Operator,
     /// Aggregates only: counts and dashboards, never a person.
     Viewer,
+    /// The `sensitive` permission: adds the sensitive categories (HIV, ex-prisoner) to what the
+    /// holder's other roles already show in this subtree. Nobody has it implicitly, not even an
+    /// administrator; it must be granted by name.
+    Sensitive,
 }
 
 impl Role {
     /// All roles, most powerful first.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Self::Admin,
         Self::AreaAdmin,
         Self::Staff,
         Self::Operator,
         Self::Viewer,
+        Self::Sensitive,
     ];
 
     /// Stable name used in storage, the API and the CLI.
@@ -44,6 +49,7 @@ impl Role {
             Self::Staff => "staff",
             Self::Operator => "operator",
             Self::Viewer => "viewer",
+            Self::Sensitive => "sensitive",
         }
     }
 
@@ -74,6 +80,15 @@ pub enum Operation {
     ViewPersons,
     /// Change person-level data.
     EditPersons,
+    /// See, store, export and count the sensitive categories (with another role that shows the
+    /// person or the figures).
+    ViewSensitive,
+    /// Attest a village list entry (as village head, assistant or health volunteer) or dispute it.
+    AttestPersons,
+    /// Import person lists.
+    ImportPersons,
+    /// Export person lists.
+    ExportPersons,
 }
 
 impl Role {
@@ -81,7 +96,7 @@ impl Role {
     pub const fn allows(self, op: Operation) -> bool {
         use Operation::*;
         match self {
-            Role::Admin => true,
+            Role::Admin => !matches!(op, ViewSensitive),
             Role::AreaAdmin => matches!(
                 op,
                 ViewAreas
@@ -91,10 +106,17 @@ impl Role {
                     | ViewAudit
                     | ViewPersons
                     | EditPersons
+                    | AttestPersons
+                    | ImportPersons
+                    | ExportPersons
             ),
-            Role::Staff => matches!(op, ViewAreas | ViewPersons | EditPersons),
-            Role::Operator => matches!(op, ViewAreas | ViewPersons | EditPersons),
+            Role::Staff => matches!(
+                op,
+                ViewAreas | ViewPersons | EditPersons | AttestPersons | ExportPersons
+            ),
+            Role::Operator => matches!(op, ViewAreas | ViewPersons | EditPersons | AttestPersons),
             Role::Viewer => matches!(op, ViewAreas),
+            Role::Sensitive => matches!(op, ViewSensitive),
         }
     }
 
@@ -433,10 +455,19 @@ mod tests {
     #[test]
     fn every_role_may_at_least_view_areas_and_only_admin_everything() {
         for r in Role::ALL {
-            assert!(r.allows(Operation::ViewAreas), "{r:?}");
+            // `sensitive` only widens what other roles show; alone it opens nothing.
+            assert_eq!(
+                r.allows(Operation::ViewAreas),
+                r != Role::Sensitive,
+                "{r:?}"
+            );
             assert_eq!(Role::parse(r.as_str()).unwrap(), r);
         }
         assert!(!Role::AreaAdmin.may_grant(Role::Admin));
+        // Sensitive categories need the named permission, even for an administrator.
+        assert!(!Role::Admin.allows(Operation::ViewSensitive));
+        assert!(Role::Sensitive.allows(Operation::ViewSensitive));
+        assert!(!Role::Sensitive.allows(Operation::ViewPersons));
         assert_eq!(Role::parse("root").unwrap_err().code, "invalid_role");
     }
 

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 /// One problem with one input field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     /// Name of the offending field as the client sent it (`email`, `area_code`, …).
     pub field: &'static str,

@@ -7,6 +7,8 @@ pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod registry;
+pub mod reports;
 pub mod thaidate;
 
 pub use error::{FieldError, Invalid};

@@ -12,6 +12,8 @@ pub mod auth;
 mod db;
 mod error;
 pub mod migration;
+pub mod registry;
+pub mod tabular;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 

@@ -3,6 +3,7 @@
 mod areas;
 mod audit;
 mod auth;
+mod registry;
 mod schema;
 
 pub use ruamjai_store::testing::TestDb;

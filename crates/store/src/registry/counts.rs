@@ -1,0 +1,570 @@
+//! Dashboard counts: a per-area, per-category count cache kept in step with every write (in the
+//! same transaction) and rebuilt from the persons table by [`Store::refresh_counts`]; and the
+//! public snapshot with small counts suppressed.
+//!
+//! Why a cache: a province page must answer in milliseconds at 10 M persons, which no
+//! `GROUP BY` over the persons table does. The cache has one row per area (every level, and the
+//! nation as `''`) and category that has anyone in it. *Elderly* depends on today's date, so the
+//! cache is rebuilt daily (the server does it after midnight Bangkok time) and after imports.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Months, NaiveDate, Utc};
+use ruamjai_domain::areas::{AreaCode, AreaLevel};
+use ruamjai_domain::auth::{Actor, Operation, Scope};
+use ruamjai_domain::registry::{Category, ELDERLY_AGE, PersonStatus};
+use ruamjai_domain::reports::{CountNode, Published, SMALL_COUNT, suppress};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::areas::{self, Area};
+use crate::{Result, Store, StoreError};
+
+/// The date cut-offs for *elderly*: (for year-only birth dates, for day/month dates).
+pub(crate) fn elderly_cutoffs(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let y = NaiveDate::from_ymd_opt(today.year() - ELDERLY_AGE, 12, 31).expect("valid date");
+    let d = today
+        .checked_sub_months(Months::new(ELDERLY_AGE as u32 * 12))
+        .expect("valid date");
+    (y, d)
+}
+
+/// The cache rows a village's count touches: the nation, province, district, subdistrict and
+/// the village itself, each with its parent.
+fn lineage_rows(village: &AreaCode) -> Vec<(String, Option<String>)> {
+    let mut rows = vec![(String::new(), None)];
+    let mut parent = String::new();
+    for c in village.lineage() {
+        rows.push((c.to_string(), Some(parent.clone())));
+        parent = c.to_string();
+    }
+    rows
+}
+
+/// Add `delta` to each key's count at every level above and including `village`.
+pub(crate) async fn adjust(
+    conn: &impl ConnectionTrait,
+    village: &AreaCode,
+    keys: &[&str],
+    delta: i64,
+) -> Result<()> {
+    if keys.is_empty() || delta == 0 {
+        return Ok(());
+    }
+    let mut deltas = HashMap::new();
+    for k in keys {
+        deltas.insert((village.clone(), (*k).to_owned()), delta);
+    }
+    apply_deltas(conn, deltas).await
+}
+
+/// Apply many (village, key) → delta changes at every level, in a few statements.
+pub(crate) async fn apply_deltas(
+    conn: &impl ConnectionTrait,
+    deltas: HashMap<(AreaCode, String), i64>,
+) -> Result<()> {
+    let mut per_area: BTreeMap<(String, String), (Option<String>, i64)> = BTreeMap::new();
+    for ((village, key), d) in deltas {
+        for (code, parent) in lineage_rows(&village) {
+            per_area.entry((code, key.clone())).or_insert((parent, 0)).1 += d;
+        }
+    }
+    let rows: Vec<_> = per_area.into_iter().filter(|(_, (_, d))| *d != 0).collect();
+    for chunk in rows.chunks(500) {
+        let mut q = Query::insert();
+        q.into_table("area_counts")
+            .columns(["area_code", "parent_code", "category", "n"]);
+        for ((code, key), (parent, d)) in chunk {
+            q.values_panic([
+                code.clone().into(),
+                parent.clone().into(),
+                key.clone().into(),
+                (*d).into(),
+            ]);
+        }
+        q.on_conflict(
+            OnConflict::columns(["area_code", "category"])
+                .value(
+                    "n",
+                    Expr::col(("area_counts", "n")).add(Expr::col(("excluded", "n"))),
+                )
+                .to_owned(),
+        );
+        conn.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// One cell of a dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "n", rename_all = "snake_case")]
+pub enum CountCell {
+    /// The count.
+    Count(u64),
+    /// Hidden: 1–9 (public pages only).
+    Small,
+    /// Hidden to protect another hidden cell (public pages only).
+    Withheld,
+}
+
+impl CountCell {
+    /// The number, when shown.
+    pub fn value(&self) -> Option<u64> {
+        match self {
+            Self::Count(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+/// The counts of one area.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaCounts {
+    /// The area (`None`: the whole country).
+    pub area: Option<Area>,
+    /// Active persons.
+    pub total: CountCell,
+    /// Per category, in [`Dashboard::categories`] order.
+    pub cells: Vec<CountCell>,
+}
+
+/// A dashboard: an area's counts and its children's, by category.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    /// The area (`None`: the caller's roots, or the country on the public page).
+    pub area: Option<Area>,
+    /// Breadcrumbs, province first.
+    pub path: Vec<Area>,
+    /// Columns.
+    pub categories: Vec<Category>,
+    /// The area's own counts (`None` when the page lists several roots).
+    pub totals: Option<AreaCounts>,
+    /// One row per child area (or per root).
+    pub rows: Vec<AreaCounts>,
+    /// Public page: small counts suppressed.
+    pub public: bool,
+    /// When the public snapshot was made (RFC 3339).
+    pub as_of: Option<String>,
+}
+
+const META_PUBLIC_AT: &str = "public_counts_at";
+
+/// A row of the public snapshot: area, parent, category, shown count, why hidden.
+type PublicRow = (String, Option<String>, String, Option<i64>, Option<&'static str>);
+
+impl Store {
+    /// Rebuild the count cache from the persons table (after imports, and daily for *elderly*),
+    /// then the public snapshot.
+    pub async fn refresh_counts(&self) -> Result<()> {
+        let t = super::today();
+        let (year_cut, day_cut) = elderly_cutoffs(t);
+        let txn = self.db.begin().await?;
+        txn.execute_unprepared("DELETE FROM area_counts").await?;
+        let active = PersonStatus::Active.as_str();
+        // (level code length, parent expression)
+        let levels: [(usize, &str); 4] = [
+            (2, "''"),
+            (4, "substr(p.village_code, 1, 2)"),
+            (6, "substr(p.village_code, 1, 4)"),
+            (8, "substr(p.village_code, 1, 6)"),
+        ];
+        let elderly = format!(
+            "((p.birth_precision = 'year' AND p.birth_date <= '{year_cut}') OR \
+             (p.birth_precision <> 'year' AND p.birth_date <= '{day_cut}'))"
+        );
+        let mut sources: Vec<(String, String)> = vec![
+            ("'total'".into(), "persons p".into()),
+            (
+                format!("'{}'", Category::Elderly.as_str()),
+                format!("persons p WHERE {elderly}"),
+            ),
+            (
+                "c.category".into(),
+                "persons p JOIN person_categories c ON c.person_id = p.id".into(),
+            ),
+        ];
+        for (_, from) in &mut sources {
+            let glue = if from.contains(" WHERE ") {
+                " AND "
+            } else {
+                " WHERE "
+            };
+            from.push_str(&format!("{glue}p.status = '{active}'"));
+        }
+        for (key, from) in &sources {
+            let group_key = if key.starts_with('\'') {
+                ""
+            } else {
+                ", c.category"
+            };
+            for (len, parent) in levels {
+                // PostgreSQL wants the parent expression grouped too (it cannot see that it
+                // follows from the area code); a constant cannot be grouped.
+                let group_parent = if parent.starts_with('\'') {
+                    String::new()
+                } else {
+                    format!(", {parent}")
+                };
+                txn.execute_unprepared(&format!(
+                    "INSERT INTO area_counts (area_code, parent_code, category, n) \
+                     SELECT substr(p.village_code, 1, {len}), {parent}, {key}, COUNT(*) \
+                     FROM {from} GROUP BY substr(p.village_code, 1, {len}){group_parent}{group_key}"
+                ))
+                .await?;
+            }
+            txn.execute_unprepared(&format!(
+                "INSERT INTO area_counts (area_code, parent_code, category, n) \
+                 SELECT '', NULL, {key}, COUNT(*) FROM {from} {}",
+                if group_key.is_empty() {
+                    String::new()
+                } else {
+                    "GROUP BY c.category".into()
+                }
+            ))
+            .await?;
+        }
+        // An empty registry still has a national total of 0 rows: drop zero rows.
+        txn.execute_unprepared("DELETE FROM area_counts WHERE n = 0")
+            .await?;
+        txn.commit().await?;
+        self.refresh_public_counts().await
+    }
+
+    /// Rebuild the public snapshot: non-sensitive categories, small counts suppressed with
+    /// complementary suppression over the whole tree, so no hidden cell can be recovered from
+    /// any combination of public pages.
+    pub async fn refresh_public_counts(&self) -> Result<()> {
+        #[derive(sea_orm::FromQueryResult)]
+        struct Row {
+            area_code: String,
+            parent_code: Option<String>,
+            category: String,
+            n: i64,
+        }
+        let rows = Row::find_by_statement(sea_orm::Statement::from_string(
+            self.db.get_database_backend(),
+            "SELECT area_code, parent_code, category, n FROM area_counts",
+        ))
+        .all(&self.db)
+        .await?;
+        let mut by_cat: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+        for r in rows {
+            let public = r.category == "total"
+                || Category::parse(&r.category).is_some_and(|c| !c.is_sensitive());
+            if public {
+                by_cat.entry(r.category.clone()).or_default().push(r);
+            }
+        }
+        let mut out: Vec<PublicRow> = Vec::new();
+        for (cat, rows) in by_cat {
+            let index: HashMap<&str, usize> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.area_code.as_str(), i))
+                .collect();
+            let nodes: Vec<CountNode> = rows
+                .iter()
+                .map(|r| CountNode {
+                    code: r.area_code.clone(),
+                    parent: r.parent_code.as_deref().and_then(|p| index.get(p).copied()),
+                    count: u64::try_from(r.n).unwrap_or(0),
+                })
+                .collect();
+            for (r, p) in rows.iter().zip(suppress(&nodes)) {
+                let (n, hidden) = match p {
+                    Published::Shown(n) => (Some(n as i64), None),
+                    Published::Suppressed if (r.n as u64) < SMALL_COUNT => (None, Some("small")),
+                    Published::Suppressed => (None, Some("secondary")),
+                };
+                out.push((
+                    r.area_code.clone(),
+                    r.parent_code.clone(),
+                    cat.clone(),
+                    n,
+                    hidden,
+                ));
+            }
+        }
+        let txn = self.db.begin().await?;
+        txn.execute_unprepared("DELETE FROM public_counts").await?;
+        for chunk in out.chunks(500) {
+            let mut q = Query::insert();
+            q.into_table("public_counts").columns([
+                "area_code",
+                "parent_code",
+                "category",
+                "n",
+                "hidden",
+            ]);
+            for (code, parent, cat, n, hidden) in chunk {
+                q.values_panic([
+                    code.clone().into(),
+                    parent.clone().into(),
+                    cat.clone().into(),
+                    (*n).into(),
+                    hidden.map(str::to_owned).into(),
+                ]);
+            }
+            txn.execute(&q).await?;
+        }
+        let now = Utc::now().to_rfc3339();
+        let mut q = Query::insert();
+        q.into_table("store_meta")
+            .columns(["key", "value"])
+            .values_panic([META_PUBLIC_AT.into(), now.into()])
+            .on_conflict(OnConflict::column("key").update_column("value").to_owned());
+        txn.execute(&q).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The dashboard of an area (or the caller's roots) for a signed-in caller: counts in their
+    /// `ViewAreas` scope; sensitive categories only with the `sensitive` permission and only at
+    /// province and district level.
+    pub async fn dashboard(&self, actor: &Actor, area: Option<&AreaCode>) -> Result<Dashboard> {
+        let scope = actor.scope(Operation::ViewAreas);
+        let (area_row, path, child_codes) = self.dashboard_frame(&scope, area).await?;
+        let level = area.map(|a| a.level());
+        // Rows are the children: their level decides whether sensitive columns may show.
+        let child_level = match level {
+            None => match &scope {
+                Scope::Everywhere => Some(AreaLevel::Province),
+                Scope::Within(_) => None,
+            },
+            Some(l) => l.child(),
+        };
+        let sensitive_ok = |lvl: Option<AreaLevel>, code: Option<&AreaCode>| {
+            matches!(lvl, Some(AreaLevel::Province | AreaLevel::District))
+                && code.is_some_and(|c| actor.can(Operation::ViewSensitive, c))
+        };
+        let show_sensitive = child_codes
+            .iter()
+            .all(|(c, _)| sensitive_ok(Some(c.level()), Some(c)))
+            && child_level.is_none_or(|l| matches!(l, AreaLevel::Province | AreaLevel::District))
+            && !child_codes.is_empty();
+        let categories: Vec<Category> = Category::ALL
+            .into_iter()
+            .filter(|c| !c.is_sensitive() || show_sensitive)
+            .collect();
+        let mut codes: Vec<String> = child_codes.iter().map(|(c, _)| c.to_string()).collect();
+        if let Some(a) = area {
+            codes.push(a.to_string());
+        }
+        let counts = self.load_counts("area_counts", &codes).await?;
+        let cell = |code: &str, key: &str| {
+            CountCell::Count(
+                counts
+                    .get(&(code.to_owned(), key.to_owned()))
+                    .and_then(|c| c.value())
+                    .unwrap_or(0),
+            )
+        };
+        let make = |code: &str, area: Option<Area>| AreaCounts {
+            area,
+            total: cell(code, "total"),
+            cells: categories.iter().map(|c| cell(code, c.as_str())).collect(),
+        };
+        let totals = match (area, &area_row) {
+            (Some(a), Some(row)) => {
+                let mut t = make(a.as_str(), Some(row.clone()));
+                // The area's own sensitive figures follow its own level.
+                if !sensitive_ok(Some(a.level()), Some(a)) {
+                    for (i, c) in categories.iter().enumerate() {
+                        if c.is_sensitive() {
+                            t.cells[i] = CountCell::Withheld;
+                        }
+                    }
+                }
+                Some(t)
+            }
+            _ => None,
+        };
+        let rows = child_codes
+            .into_iter()
+            .map(|(code, a)| make(code.as_str(), Some(a)))
+            .collect();
+        Ok(Dashboard {
+            area: area_row,
+            path,
+            categories,
+            totals,
+            rows,
+            public: false,
+            as_of: None,
+        })
+    }
+
+    /// The public transparency dashboard: no login, aggregates only, from the suppressed
+    /// snapshot; never a sensitive category.
+    pub async fn public_dashboard(&self, area: Option<&AreaCode>) -> Result<Dashboard> {
+        let (area_row, path, child_codes) = self.dashboard_frame(&Scope::Everywhere, area).await?;
+        let categories: Vec<Category> = Category::ALL
+            .into_iter()
+            .filter(|c| !c.is_sensitive())
+            .collect();
+        let mut codes: Vec<String> = child_codes.iter().map(|(c, _)| c.to_string()).collect();
+        let own = area.map(|a| a.to_string()).unwrap_or_default();
+        codes.push(own.clone());
+        let counts = self.load_counts("public_counts", &codes).await?;
+        let cell = |code: &str, key: &str| {
+            counts
+                .get(&(code.to_owned(), key.to_owned()))
+                .copied()
+                .unwrap_or(CountCell::Count(0))
+        };
+        let make = |code: &str, area: Option<Area>| AreaCounts {
+            area,
+            total: cell(code, "total"),
+            cells: categories.iter().map(|c| cell(code, c.as_str())).collect(),
+        };
+        let totals = Some(make(&own, area_row.clone()));
+        let rows = child_codes
+            .into_iter()
+            .map(|(code, a)| make(code.as_str(), Some(a)))
+            .collect();
+        #[derive(sea_orm::FromQueryResult)]
+        struct Meta {
+            value: String,
+        }
+        let as_of = Meta::find_by_statement(sea_orm::Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            match self.db.get_database_backend() {
+                DbBackend::Postgres => "SELECT value FROM store_meta WHERE key = $1",
+                _ => "SELECT value FROM store_meta WHERE key = ?",
+            },
+            [META_PUBLIC_AT.into()],
+        ))
+        .one(&self.db)
+        .await?
+        .map(|m| m.value);
+        Ok(Dashboard {
+            area: area_row,
+            path,
+            categories,
+            totals,
+            rows,
+            public: true,
+            as_of,
+        })
+    }
+
+    /// The area (checked against `scope`), its breadcrumbs, and the rows to show: its
+    /// children, or without an area the caller's roots (provinces for a national caller).
+    async fn dashboard_frame(
+        &self,
+        scope: &Scope,
+        area: Option<&AreaCode>,
+    ) -> Result<(Option<Area>, Vec<Area>, Vec<(AreaCode, Area)>)> {
+        use areas::entity::{Column, Entity};
+        let (area_row, path, children) = match area {
+            Some(code) => {
+                if !scope.contains(code) {
+                    return Err(StoreError::NotFound);
+                }
+                let row = Entity::find_by_id(code.as_str())
+                    .one(&self.db)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let lineage: Vec<String> = code.lineage().iter().map(|c| c.to_string()).collect();
+                let path = Entity::find()
+                    .filter(Column::Code.is_in(lineage))
+                    .order_by_asc(Column::Code)
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(Area::from)
+                    .collect();
+                let children = Entity::find()
+                    .filter(Column::ParentCode.eq(code.as_str()))
+                    .order_by_asc(Column::Code)
+                    .all(&self.db)
+                    .await?;
+                (Some(Area::from(row)), path, children)
+            }
+            None => {
+                let q = match scope {
+                    Scope::Everywhere => {
+                        Entity::find().filter(Column::Level.eq(AreaLevel::Province.as_str()))
+                    }
+                    Scope::Within(roots) => Entity::find().filter(
+                        Column::Code.is_in(roots.iter().map(|r| r.to_string()).collect::<Vec<_>>()),
+                    ),
+                };
+                (
+                    None,
+                    Vec::new(),
+                    q.order_by_asc(Column::Code).all(&self.db).await?,
+                )
+            }
+        };
+        let children = children
+            .into_iter()
+            .map(Area::from)
+            .map(|a| (a.code.clone(), a))
+            .collect();
+        Ok((area_row, path, children))
+    }
+
+    /// Counts of `codes` from `table` (`area_counts` or `public_counts`).
+    async fn load_counts(
+        &self,
+        table: &str,
+        codes: &[String],
+    ) -> Result<HashMap<(String, String), CountCell>> {
+        #[derive(sea_orm::FromQueryResult)]
+        struct Row {
+            area_code: String,
+            category: String,
+            n: Option<i64>,
+            hidden: Option<String>,
+        }
+        let mut out = HashMap::new();
+        let hidden_col = if table == "public_counts" {
+            "hidden"
+        } else {
+            "NULL AS hidden"
+        };
+        for chunk in codes.chunks(500) {
+            let mut q = Query::select();
+            q.expr(Expr::cust(format!("area_code, category, n, {hidden_col}")))
+                .from(sea_orm::sea_query::Alias::new(table))
+                .and_where(Expr::col("area_code").is_in(chunk.iter().cloned()));
+            let stmt = self.db.get_database_backend().build(&q);
+            for r in Row::find_by_statement(stmt).all(&self.db).await? {
+                let cell = match (r.n, r.hidden.as_deref()) {
+                    (Some(n), _) => CountCell::Count(u64::try_from(n).unwrap_or(0)),
+                    (None, Some("small")) => CountCell::Small,
+                    (None, _) => CountCell::Withheld,
+                };
+                out.insert((r.area_code, r.category), cell);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elderly_cutoffs_match_the_domain_age_rule() {
+        use ruamjai_domain::registry::{PartialDate, Precision};
+        let t = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let (y, d) = elderly_cutoffs(t);
+        for year in 1960..1972 {
+            let p = PartialDate::year(year).unwrap();
+            assert_eq!(p.date <= y, p.age_on(t) >= ELDERLY_AGE, "{year}");
+        }
+        let mut day = NaiveDate::from_ymd_opt(1966, 1, 1).unwrap();
+        while day.year() < 1968 {
+            let p = PartialDate::from_parts(day, Precision::Day);
+            assert_eq!(p.date <= d, p.age_on(t) >= ELDERLY_AGE, "{day}");
+            day = day.succ_opt().unwrap();
+        }
+    }
+}
