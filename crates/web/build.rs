@@ -16,6 +16,10 @@ const ASSETS: &[(&str, &str)] = &[
         "@fontsource/noto-sans-thai/files/noto-sans-thai-thai-700-normal.woff2",
         "noto-sans-thai-700.woff2",
     ),
+    // Leaflet (BSD-2-Clause) for the dashboards' maps. Only circle markers are drawn, so its
+    // marker and layer-control images are not needed.
+    ("leaflet/dist/leaflet.js", "leaflet.js"),
+    ("leaflet/dist/leaflet.css", "leaflet.css"),
 ];
 
 fn main() {

@@ -31,7 +31,9 @@ test('sign in, switch to English and back, drill from province to subdistrict', 
   const context = await browser.newContext();
   const page = await context.newPage();
   await signIn(page, server.base);
-  await page.waitForURL(`${server.base}/areas`);
+  // Signed-in users land on the registry; the area browser is one click away.
+  await page.waitForURL(`${server.base}/persons`);
+  await page.goto(`${server.base}/areas`);
   assert.equal(await page.getAttribute('html', 'lang'), 'th');
   assert.equal((await page.textContent('h1')).trim(), 'พื้นที่');
 
@@ -77,7 +79,9 @@ test('the area browser fits a 360 px phone without sideways scrolling', async ()
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
   await signIn(page, server.base);
-  await page.waitForURL(`${server.base}/areas`);
+  // Signed-in users land on the registry; the area browser is one click away.
+  await page.waitForURL(`${server.base}/persons`);
+  await page.goto(`${server.base}/areas`);
   for (const path of ['/areas', '/areas/550101', '/users/1', '/audit']) {
     await page.goto(`${server.base}${path}`);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -9,7 +9,8 @@ const browser = await launchBrowser();
 try {
   const page = await browser.newPage({ viewport: { width: 390, height: 600 }, deviceScaleFactor: 1 });
   await signIn(page, server.base);
-  await page.waitForURL(`${server.base}/areas`);
+  await page.waitForURL(`${server.base}/persons`);
+  await page.goto(`${server.base}/areas`);
   // Two villages through the form, as an area admin would add them.
   for (const [no, th, en] of [['1', 'บ้านภูมินทร์', 'Ban Phumin'], ['2', 'บ้านมณเฑียร', 'Ban Monthian']]) {
     await page.goto(`${server.base}/areas/550101`);

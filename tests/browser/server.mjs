@@ -1,6 +1,6 @@
 // Start and stop a real `ruamjai serve` for browser tests: a temporary SQLite file, a free
 // port, and the first administrator created from the environment.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,7 +74,18 @@ export async function startServer() {
     }
     await new Promise((r) => setTimeout(r, 100)); // poll interval
   }
-  return { base, stderr: () => stderr, stop };
+  const dbUrl = `sqlite://${join(dir, 'browser.db')}`;
+  // Run the CLI against the same database (SQLite in WAL mode takes a second process).
+  const cli = (args, input) => runCli(bin, dir, env, ['--database-url', dbUrl, ...args], input);
+  return { base, stderr: () => stderr, stop, cli };
+}
+
+function runCli(bin, cwd, env, args, input) {
+  const r = spawnSync(bin, args, {
+    cwd, input, encoding: 'utf8', env: { ...env, RUST_BACKTRACE: '0', NO_COLOR: '1' },
+  });
+  if (r.status !== 0) throw new Error(`ruamjai ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
 }
 
 // Debian's Chromium, headless, with nothing that phones home (this machine has no network).

@@ -7,14 +7,18 @@ use anyhow::Context;
 use clap::Args;
 use rand::Rng;
 use ruamjai_domain::areas::AreaCode;
+use ruamjai_domain::areas::AreaLevel;
 use ruamjai_domain::audit::RequestMeta;
+use ruamjai_domain::auth::Actor;
 use ruamjai_domain::auth::Role;
 use ruamjai_store::Store;
-use ruamjai_store::areas::NewVillage;
+use ruamjai_store::areas::VillageRow;
 use ruamjai_store::auth::NewUser;
+use ruamjai_store::registry::PreparedImport;
 use ruamjai_web::WebConfig;
 
 use crate::config::DEFAULT_LISTEN;
+use crate::demo_data;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -27,16 +31,95 @@ pub struct DemoArgs {
     /// Create the file and accounts, print them, and exit without serving.
     #[arg(long)]
     no_serve: bool,
+    /// Size of the generated population: 1.0 ≈ 480,000 persons (Nan); 0.01 for a quick look;
+    /// 2.0 or more for benchmarks.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Write the generated data as `villages.csv` and `persons.csv` into this directory (in the
+    /// formats `ruamjai areas import-villages` and `ruamjai import persons` read) and exit,
+    /// without any database: test data for benchmarks.
+    #[arg(long, value_name = "DIR")]
+    csv_dir: Option<PathBuf>,
 }
 
-/// Villages of the demo: (subdistrict, หมู่ที่, Thai name, English name).
-const VILLAGES: &[(&str, u8, &str, &str)] = &[
-    ("550101", 1, "บ้านภูมินทร์", "Ban Phumin"),
-    ("550101", 2, "บ้านมณเฑียร", "Ban Monthian"),
-    ("550101", 3, "บ้านสวนตาล", "Ban Suan Tan"),
-    ("550102", 1, "บ้านพญาภู", "Ban Phaya Phu"),
-    ("550102", 2, "บ้านเชียงแข็ง", "Ban Chiang Khaeng"),
-];
+/// `--csv-dir`: the same generated province as files.
+fn write_csv_dir(dir: &std::path::Path, scale: f64) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let subs: Vec<AreaCode> = ruamjai_domain::areas::catalogue()
+        .iter()
+        .filter(|a| a.code.level() == AreaLevel::Subdistrict && a.code.as_str().starts_with("55"))
+        .map(|a| a.code.clone())
+        .collect();
+    let villages = demo_data::villages(&subs, SEED);
+    let mut v = csv::Writer::from_path(dir.join("villages.csv"))?;
+    v.write_record(["subdistrict_code", "village_no", "name_th", "name_en"])?;
+    for x in &villages {
+        v.write_record([
+            &x.code.as_str()[..6],
+            x.code.as_str()[6..].trim_start_matches('0'),
+            &x.name_th,
+            &x.name_en,
+        ])?;
+    }
+    v.flush()?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(
+        dir.join("persons.csv"),
+    )?));
+    w.write_record([
+        "id_kind",
+        "id_number",
+        "prefix",
+        "first_name",
+        "last_name",
+        "sex",
+        "birth_date",
+        "phone",
+        "village_code",
+        "house_number",
+        "relation",
+        "lat",
+        "lon",
+        "categories",
+    ])?;
+    let today = ruamjai_store::registry::today();
+    let mut n = 0usize;
+    for h in demo_data::households(&villages, scale, SEED, today) {
+        for m in h.members {
+            let p = &m.person;
+            let cats: Vec<&str> = m.categories.iter().map(|c| c.category.as_str()).collect();
+            w.write_record([
+                p.id_kind.as_str(),
+                p.id_number.as_deref().unwrap_or(""),
+                p.prefix.as_deref().unwrap_or(""),
+                &p.first_name,
+                &p.last_name,
+                p.sex.map(|s| s.as_str()).unwrap_or(""),
+                &p.birth.map(|b| b.iso()).unwrap_or_default(),
+                p.phone.as_deref().unwrap_or(""),
+                p.village.as_str(),
+                p.house_number.as_deref().unwrap_or(""),
+                p.relation.map(|r| r.as_str()).unwrap_or(""),
+                &p.location
+                    .map(|l| format!("{:.6}", l.0))
+                    .unwrap_or_default(),
+                &p.location
+                    .map(|l| format!("{:.6}", l.1))
+                    .unwrap_or_default(),
+                &cats.join(","),
+            ])?;
+            n += 1;
+        }
+    }
+    w.flush()?;
+    std::io::stdout().flush()?;
+    println!(
+        "{} villages and {n} persons written to {}",
+        villages.len(),
+        dir.display()
+    );
+    Ok(())
+}
 
 /// Demo accounts: (e-mail, name, role, area).
 const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
@@ -87,30 +170,67 @@ fn random_password() -> String {
         .collect()
 }
 
-async fn create_villages(
+/// Seed of the generated demo data: the same seed gives the same province.
+const SEED: u64 = 55;
+
+/// Villages and persons of a Nan-like province, generated (deterministic for a seed): the real
+/// districts and subdistricts of Nan from the catalogue, ~900 villages, ~480,000 persons × scale.
+async fn fill_province(
     store: &Store,
-    admin: &ruamjai_domain::auth::Actor,
+    admin: &Actor,
+    scale: f64,
     meta: &RequestMeta,
 ) -> anyhow::Result<()> {
-    for (sub, no, th, en) in VILLAGES {
-        store
-            .create_village(
-                admin,
-                &AreaCode::parse(sub).expect("demo codes are valid"),
-                NewVillage {
-                    village_no: *no,
-                    name_th: (*th).into(),
-                    name_en: (*en).into(),
-                },
-                meta,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("demo village {sub}/{no}: {e}"))?;
+    let nan = AreaCode::parse("55").expect("valid code");
+    let subs = store
+        .area_codes_under(admin, &nan, AreaLevel::Subdistrict)
+        .await?;
+    let villages = demo_data::villages(&subs, SEED);
+    let rows: Vec<VillageRow> = villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| VillageRow {
+            line: i + 2,
+            subdistrict: v.code.as_str()[..6].to_owned(),
+            village_no: v.code.as_str()[6..].trim_start_matches('0').to_owned(),
+            name_th: v.name_th.clone(),
+            name_en: v.name_en.clone(),
+        })
+        .collect();
+    match store
+        .import_villages(Some(admin), &rows, false, meta)
+        .await?
+    {
+        Ok(_) => {}
+        Err(bad) => anyhow::bail!("demo villages rejected: {bad:?}"),
     }
+    let today = ruamjai_store::registry::today();
+    let people = demo_data::households(&villages, scale, SEED, today).flat_map(|h| {
+        let dims = h.dims;
+        h.members
+            .into_iter()
+            .map(move |m| (m.person, m.categories, Some(dims)))
+    });
+    let prepared = PreparedImport::from_inputs(people);
+    println!(
+        "{} villages, {} persons: writing…",
+        villages.len(),
+        prepared.len()
+    );
+    let (pb, progress) = crate::registry::progress_bar();
+    store
+        .import_prepared(admin, "demo", prepared, &progress, meta)
+        .await
+        .map_err(crate::describe)?;
+    pb.finish_and_clear();
+    store.refresh_counts().await.map_err(crate::describe)?;
     Ok(())
 }
 
 pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.csv_dir {
+        return write_csv_dir(dir, args.scale);
+    }
     for suffix in ["", "-wal", "-shm"] {
         let mut p = args.file.clone().into_os_string();
         p.push(suffix);
@@ -145,9 +265,25 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("demo account {email}: {e}"))?;
         printed.push((*email, password, *role, *area));
+        // The provincial centre also holds the `sensitive` permission, to show what it opens.
+        if *email == "nan@demo.ruamjai.local" {
+            store
+                .grant_role_cli(
+                    made.user.id,
+                    Role::Sensitive,
+                    area.map(|a| AreaCode::parse(a).expect("demo codes are valid")),
+                )
+                .await
+                .map_err(crate::describe)?;
+        }
         if i == 0 {
             let admin = store.actor(made.user.id).await?;
-            create_villages(&store, &admin, &meta).await?;
+            let started = std::time::Instant::now();
+            fill_province(&store, &admin, args.scale, &meta).await?;
+            println!(
+                "demo data ready in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     println!("ruamjai demo — {}", args.file.display());

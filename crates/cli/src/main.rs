@@ -1,7 +1,9 @@
-//! `ruamjai` — the one binary: serve, migrate, demo, areas, users.
+//! `ruamjai` — the one binary: serve, migrate, demo, areas, users, import, export, registry.
 
 mod config;
 mod demo;
+mod demo_data;
+mod registry;
 mod serve;
 
 use std::io::Read;
@@ -49,6 +51,15 @@ enum Command {
     /// User accounts: list, create, grant and revoke roles.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Import lists (persons) from CSV or XLSX.
+    #[command(subcommand)]
+    Import(registry::ImportCommand),
+    /// Export lists (persons) to CSV or XLSX.
+    #[command(subcommand)]
+    Export(registry::ExportCommand),
+    /// Registry maintenance.
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,7 +176,7 @@ pub async fn open_store(url: &str) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-fn describe(e: StoreError) -> anyhow::Error {
+pub(crate) fn describe(e: StoreError) -> anyhow::Error {
     match e {
         StoreError::Invalid(i) => anyhow::anyhow!(
             "{}",
@@ -179,7 +190,7 @@ fn describe(e: StoreError) -> anyhow::Error {
     }
 }
 
-fn parse_area(area: Option<&str>) -> anyhow::Result<Option<AreaCode>> {
+pub(crate) fn parse_area(area: Option<&str>) -> anyhow::Result<Option<AreaCode>> {
     area.map(|a| AreaCode::parse(a).map_err(|_| anyhow::anyhow!("invalid area code {a:?}")))
         .transpose()
 }
@@ -213,6 +224,15 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Areas(cmd) => areas(&open_store(&cli.database_url(&file)).await?, cmd).await,
         Command::Users(cmd) => users(&open_store(&cli.database_url(&file)).await?, cmd).await,
+        Command::Import(cmd) => {
+            registry::import(&open_store(&cli.database_url(&file)).await?, cmd).await
+        }
+        Command::Export(cmd) => {
+            registry::export(&open_store(&cli.database_url(&file)).await?, cmd).await
+        }
+        Command::Registry(cmd) => {
+            registry::registry(&open_store(&cli.database_url(&file)).await?, cmd).await
+        }
     }
 }
 

@@ -59,6 +59,7 @@ pub async fn run(database_url: &str, args: &ServeArgs, file: &FileConfig) -> any
         ),
         secure_cookies: args.secure_cookies || file.secure_cookies.unwrap_or(false),
         base_url,
+        ..WebConfig::default()
     };
     serve(store, &listen, config).await
 }

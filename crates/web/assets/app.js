@@ -10,3 +10,22 @@ document.addEventListener("htmx:afterRequest", function () {
   var busy = document.getElementById("search-busy");
   if (busy) busy.removeAttribute("aria-busy");
 });
+
+// "Use my current location" on the person form: fills the latitude and longitude fields named in
+// data-locate (the button stays hidden where the browser cannot locate).
+document.addEventListener('DOMContentLoaded', () => {
+  if (!('geolocation' in navigator)) return;
+  for (const button of document.querySelectorAll('button[data-locate]')) {
+    const [lat, lon] = button.dataset.locate.split(',').map((id) => document.getElementById(id));
+    if (!lat || !lon) continue;
+    button.hidden = false;
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      navigator.geolocation.getCurrentPosition((pos) => {
+        lat.value = pos.coords.latitude.toFixed(6);
+        lon.value = pos.coords.longitude.toFixed(6);
+        button.disabled = false;
+      }, () => { button.disabled = false; }, { enableHighAccuracy: true, timeout: 15000 });
+    });
+  }
+});

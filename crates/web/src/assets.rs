@@ -1,6 +1,7 @@
 //! Static assets embedded in the binary: our own CSS/JS and the npm libraries the build
-//! installed (see build.rs): htmx 2 and the Thai subset of Noto Sans Thai (OFL-1.1), for
-//! devices without a Thai font. Served with a long cache lifetime under a versioned path.
+//! installed (see build.rs): htmx 2, Leaflet 1.9 (the dashboards' maps) and the Thai subset of
+//! Noto Sans Thai (OFL-1.1), for devices without a Thai font. Served with a long cache lifetime
+//! under a versioned path.
 
 use axum::Router;
 use axum::extract::Path;
@@ -13,8 +14,12 @@ use crate::AppState;
 const HTMX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/htmx.min.js"));
 const THAI_400: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sans-thai-400.woff2"));
 const THAI_700: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sans-thai-700.woff2"));
+const LEAFLET_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/leaflet.js"));
+const LEAFLET_CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/leaflet.css"));
 const APP_CSS: &str = include_str!("../assets/app.css");
 const APP_JS: &str = include_str!("../assets/app.js");
+const MAP_JS: &str = include_str!("../assets/map.js");
+const REPORTS_CSS: &str = include_str!("../assets/reports.css");
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/assets/{name}", get(asset))
@@ -27,6 +32,10 @@ async fn asset(Path(name): Path<String>) -> Response {
         "noto-sans-thai-700.woff2" => (THAI_700, "font/woff2"),
         "app.css" => (APP_CSS.as_bytes(), "text/css; charset=utf-8"),
         "app.js" => (APP_JS.as_bytes(), "text/javascript; charset=utf-8"),
+        "leaflet.js" => (LEAFLET_JS, "text/javascript; charset=utf-8"),
+        "leaflet.css" => (LEAFLET_CSS, "text/css; charset=utf-8"),
+        "map.js" => (MAP_JS.as_bytes(), "text/javascript; charset=utf-8"),
+        "reports.css" => (REPORTS_CSS.as_bytes(), "text/css; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

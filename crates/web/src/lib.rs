@@ -34,6 +34,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Public base URL, for links printed outside the browser.
     pub base_url: String,
+    /// Map tiles for the dashboards' maps (Leaflet URL template); empty: no tiles, the
+    /// circles show on a plain background. Its origin is allowed in the CSP `img-src`.
+    pub tile_url: String,
 }
 
 impl Default for WebConfig {
@@ -42,6 +45,7 @@ impl Default for WebConfig {
             session_ttl: chrono::Duration::hours(12),
             secure_cookies: false,
             base_url: "http://127.0.0.1:8080".into(),
+            tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
         }
     }
 }
@@ -53,15 +57,19 @@ pub struct AppState {
     pub store: Store,
     /// Settings.
     pub config: Arc<WebConfig>,
+    /// Uploaded files waiting for their import, and imports running in this process.
+    pub(crate) import_jobs: ui::imports::Jobs,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application: UI, API, health endpoints and static assets.
 pub fn app(store: Store, config: WebConfig) -> Router {
+    let csp = content_security_policy(&config.tile_url);
     let state = AppState {
         store,
         config: Arc::new(config),
+        import_jobs: ui::imports::Jobs::default(),
     };
     let (api_router, _) = api::router().split_for_parts();
     Router::new()
@@ -93,9 +101,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-            ),
+            csp,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // Spans carry method, path template and status only: never query strings or bodies,
@@ -118,7 +124,59 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .with_state(state)
 }
 
+/// The Content-Security-Policy: everything from this origin only, except map tile images
+/// from the configured tile server's origin.
+fn content_security_policy(tile_url: &str) -> HeaderValue {
+    let tiles = tile_origin(tile_url)
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "default-src 'self'; img-src 'self' data:{tiles}; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ))
+    .expect("a CSP of ASCII text is a valid header value")
+}
+
+/// The origin of a tile URL template (`https://tile.openstreetmap.org`); a `{s}` subdomain
+/// placeholder becomes a wildcard. `None` for anything that is not a plain http(s) URL.
+fn tile_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    if scheme != "https" && scheme != "http" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?.replace("{s}", "*");
+    let plain = host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'));
+    (!host.is_empty() && plain).then(|| format!("{scheme}://{host}"))
+}
+
 /// The OpenAPI document of `/api/v1`, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api::router().split_for_parts().1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csp_allows_the_tile_server_only_for_images() {
+        assert_eq!(
+            tile_origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
+            Some("https://tile.openstreetmap.org")
+        );
+        assert_eq!(
+            tile_origin("https://{s}.tiles.example.org:8443/a/{z}/{x}/{y}.png").as_deref(),
+            Some("https://*.tiles.example.org:8443")
+        );
+        assert_eq!(tile_origin(""), None);
+        assert_eq!(tile_origin("javascript:alert(1)"), None);
+        assert_eq!(tile_origin("https://evil.example; script-src *"), None);
+        let csp = content_security_policy("https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+        let csp = csp.to_str().unwrap();
+        assert!(csp.contains("img-src 'self' data: https://tile.openstreetmap.org;"));
+        assert!(csp.contains("script-src 'self';"));
+        let none = content_security_policy("");
+        assert!(none.to_str().unwrap().contains("img-src 'self' data:;"));
+    }
 }

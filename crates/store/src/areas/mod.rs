@@ -204,6 +204,27 @@ impl Store {
             .collect())
     }
 
+    /// Codes of the areas at `level` inside `root`, in code order, within the actor's scope.
+    pub async fn area_codes_under(
+        &self,
+        actor: &Actor,
+        root: &AreaCode,
+        level: AreaLevel,
+    ) -> Result<Vec<AreaCode>> {
+        let mut q = Areas::find()
+            .filter(Column::Level.eq(level.as_str()))
+            .filter(Column::Code.starts_with(root.as_str()));
+        if let Some(c) = scope_condition(Column::Code, &actor.scope(Operation::ViewAreas)) {
+            q = q.filter(c);
+        }
+        Ok(q.order_by_asc(Column::Code)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|m| AreaCode::parse(&m.code).ok())
+            .collect())
+    }
+
     /// Total number of areas at a level (no scope: for health checks and tests).
     pub async fn count_areas(&self, level: AreaLevel) -> Result<u64> {
         Ok(Areas::find()

@@ -40,7 +40,7 @@ fn index(table: &'static str, name: &'static str, cols: &[&'static str]) -> Inde
 }
 
 /// Tables in creation order (dropped in reverse).
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "imports",
     "households",
     "persons",
@@ -51,6 +51,7 @@ const TABLES: [&str; 10] = [
     "area_counts",
     "public_counts",
     "store_meta",
+    "area_centres",
 ];
 
 #[async_trait::async_trait]
@@ -320,6 +321,19 @@ impl MigrationTrait for Migration {
             "public_counts_parent",
             &["parent_code", "category"],
         ))
+        .await?;
+
+        // Where to draw an area's count on a map: the mean home location of its persons
+        // (areas have no boundaries in the catalogue). Rebuilt with the counts.
+        m.create_table(
+            Table::create()
+                .table("area_centres")
+                .col(string_len("area_code", 8).primary_key())
+                .col(double("lat"))
+                .col(double("lon"))
+                .col(big_integer("located"))
+                .to_owned(),
+        )
         .await?;
 
         // Small key/value facts about the data (e.g. when the public snapshot was made).

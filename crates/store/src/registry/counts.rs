@@ -154,7 +154,13 @@ pub struct Dashboard {
 const META_PUBLIC_AT: &str = "public_counts_at";
 
 /// A row of the public snapshot: area, parent, category, shown count, why hidden.
-type PublicRow = (String, Option<String>, String, Option<i64>, Option<&'static str>);
+type PublicRow = (
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<&'static str>,
+);
 
 impl Store {
     /// Rebuild the count cache from the persons table (after imports, and daily for *elderly*),
@@ -230,6 +236,16 @@ impl Store {
         // An empty registry still has a national total of 0 rows: drop zero rows.
         txn.execute_unprepared("DELETE FROM area_counts WHERE n = 0")
             .await?;
+        txn.execute_unprepared("DELETE FROM area_centres").await?;
+        for len in [2usize, 4, 6, 8] {
+            txn.execute_unprepared(&format!(
+                "INSERT INTO area_centres (area_code, lat, lon, located) \
+                 SELECT substr(village_code, 1, {len}), AVG(lat), AVG(lon), COUNT(*) \
+                 FROM persons WHERE lat IS NOT NULL AND lon IS NOT NULL AND status = '{active}' \
+                 GROUP BY substr(village_code, 1, {len})"
+            ))
+            .await?;
+        }
         txn.commit().await?;
         self.refresh_public_counts().await
     }
@@ -507,6 +523,36 @@ impl Store {
             .map(|a| (a.code.clone(), a))
             .collect();
         Ok((area_row, path, children))
+    }
+
+    /// Map positions of areas (mean home location of their located persons, as of the last
+    /// [`Store::refresh_counts`]); areas with fewer than `min_located` located persons are left
+    /// out so that a point never sits on one family's home.
+    pub async fn area_centres(
+        &self,
+        codes: &[AreaCode],
+        min_located: i64,
+    ) -> Result<HashMap<String, (f64, f64)>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            area_code: String,
+            lat: f64,
+            lon: f64,
+        }
+        let mut out = HashMap::new();
+        let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+        for chunk in codes.chunks(500) {
+            let mut q = Query::select();
+            q.columns(["area_code", "lat", "lon"])
+                .from("area_centres")
+                .and_where(Expr::col("area_code").is_in(chunk.iter().cloned()))
+                .and_where(Expr::col("located").gte(min_located));
+            let stmt = self.db.get_database_backend().build(&q);
+            for r in Row::find_by_statement(stmt).all(&self.db).await? {
+                out.insert(r.area_code, (r.lat, r.lon));
+            }
+        }
+        Ok(out)
     }
 
     /// Counts of `codes` from `table` (`area_counts` or `public_counts`).

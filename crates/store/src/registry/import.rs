@@ -16,7 +16,9 @@ use ruamjai_domain::audit::{AuditAction, RequestMeta};
 use ruamjai_domain::auth::{Actor, Operation};
 use ruamjai_domain::registry::import::{ColumnMap, parse_categories, row_to_form};
 use ruamjai_domain::registry::search::person_key;
-use ruamjai_domain::registry::{Category, PersonInput, Verification};
+use ruamjai_domain::registry::{
+    Category, CategoryInput, PersonInput, PovertyDimensions, Verification,
+};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -86,7 +88,8 @@ pub type ImportOutcome = ImportReport;
 pub struct PreparedRow {
     line: usize,
     input: PersonInput,
-    categories: Vec<Category>,
+    categories: Vec<CategoryInput>,
+    dims: Option<PovertyDimensions>,
     key: String,
 }
 
@@ -94,6 +97,40 @@ pub struct PreparedRow {
 #[derive(Debug, Default)]
 pub struct PreparedImport {
     rows: Vec<PreparedRow>,
+}
+
+/// A person from a trusted generator: the person, their categories, and their household's
+/// poverty dimensions (the first row of a household that carries them sets them).
+pub type GeneratedPerson = (PersonInput, Vec<CategoryInput>, Option<PovertyDimensions>);
+
+impl PreparedImport {
+    /// Rows made by a trusted generator (the demo and benchmarks), already checked by their
+    /// types.
+    pub fn from_inputs(rows: impl IntoIterator<Item = GeneratedPerson>) -> Self {
+        Self {
+            rows: rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, (input, categories, dims))| PreparedRow {
+                    line: i + 1,
+                    key: identity_key(&input),
+                    input,
+                    categories,
+                    dims,
+                })
+                .collect(),
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
 }
 
 /// Progress of a long import: phase and rows done of total.
@@ -129,7 +166,7 @@ pub const EXPORT_COLUMNS: [&str; 20] = [
 const CHUNK: usize = 900;
 
 /// A household to create: village, house number, location.
-type NewHouse = (String, String, Option<(f64, f64)>);
+type NewHouse = (String, String, Option<(f64, f64)>, PovertyDimensions);
 
 #[derive(FromQueryResult)]
 struct IdRow {
@@ -262,7 +299,17 @@ impl Store {
                         ok.push(PreparedRow {
                             line: row.line,
                             input,
-                            categories,
+                            categories: categories
+                                .into_iter()
+                                .map(|category| CategoryInput {
+                                    category,
+                                    disability_type: None,
+                                    card_number: None,
+                                    card_expiry: None,
+                                    note: None,
+                                })
+                                .collect(),
+                            dims: None,
                             key,
                         });
                     }
@@ -415,6 +462,33 @@ impl Store {
         Ok(new.len())
     }
 
+    /// Write rows from a trusted generator (demo data, benchmarks) as one recorded import, all
+    /// or nothing: the caller guarantees the rows are new and valid.
+    pub async fn import_prepared(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        prepared: PreparedImport,
+        progress: Progress<'_>,
+        meta: &RequestMeta,
+    ) -> Result<ImportReport> {
+        let mut report = ImportReport {
+            rows_total: prepared.rows.len(),
+            added: prepared.rows.len(),
+            ..Default::default()
+        };
+        let plan = ImportPlan {
+            file_name: file_name.to_owned(),
+            file_sha256: String::new(),
+            map: Vec::new(),
+            default_village: None,
+            dry_run: false,
+        };
+        self.write_import(actor, &plan, prepared, progress, meta, &mut report)
+            .await?;
+        Ok(report)
+    }
+
     async fn write_import(
         &self,
         actor: &Actor,
@@ -455,7 +529,7 @@ impl Store {
                 let k = (r.input.village.to_string(), h.clone());
                 if !houses.contains_key(&k) {
                     houses.insert(k.clone(), 0);
-                    new_houses.push((k.0, k.1, r.input.location));
+                    new_houses.push((k.0, k.1, r.input.location, r.dims.unwrap_or_default()));
                 }
             }
         }
@@ -473,11 +547,16 @@ impl Store {
                 "house_number",
                 "lat",
                 "lon",
+                "dim_health",
+                "dim_living",
+                "dim_education",
+                "dim_income",
+                "dim_access",
                 "created_at",
                 "updated_at",
                 "version",
             ]);
-            for ((v, h, loc), id) in chunk.iter().zip(ids) {
+            for ((v, h, loc, dims), id) in chunk.iter().zip(ids) {
                 houses.insert((v.clone(), h.clone()), *id);
                 q.values_panic([
                     (*id).into(),
@@ -485,6 +564,11 @@ impl Store {
                     h.clone().into(),
                     loc.map(|l| l.0).into(),
                     loc.map(|l| l.1).into(),
+                    dims.health.into(),
+                    dims.living.into(),
+                    dims.education.into(),
+                    dims.income.into(),
+                    dims.access.into(),
                     now.into(),
                     now.into(),
                     1i32.into(),
@@ -543,6 +627,10 @@ impl Store {
             cq.into_table("person_categories").columns([
                 "person_id",
                 "category",
+                "disability_type",
+                "card_number",
+                "card_expiry",
+                "note",
                 "recorded_at",
                 "recorded_by",
             ]);
@@ -590,9 +678,19 @@ impl Store {
                 ]);
                 for c in &r.categories {
                     any_cat = true;
-                    cq.values_panic([(*id).into(), c.as_str().into(), now.into(), by.into()]);
+                    cq.values_panic([
+                        (*id).into(),
+                        c.category.as_str().into(),
+                        c.disability_type.map(|d| d.as_str()).into(),
+                        c.card_number.clone().into(),
+                        c.card_expiry.into(),
+                        c.note.clone().into(),
+                        now.into(),
+                        by.into(),
+                    ]);
                 }
-                for k in count_keys(p.status.as_str(), p.birth, &r.categories, t) {
+                let cats: Vec<Category> = r.categories.iter().map(|c| c.category).collect();
+                for k in count_keys(p.status.as_str(), p.birth, &cats, t) {
                     *deltas.entry((p.village.clone(), k.to_owned())).or_insert(0) += 1;
                 }
             }

@@ -35,8 +35,8 @@ use sha2::{Digest, Sha256};
 
 pub use counts::{AreaCounts, CountCell, Dashboard};
 pub use import::{
-    EXPORT_COLUMNS, ExportFilter, ImportOutcome, ImportPlan, ImportReport, ImportRowError,
-    ImportSource, PreparedImport, Progress,
+    EXPORT_COLUMNS, ExportFilter, GeneratedPerson, ImportOutcome, ImportPlan, ImportReport,
+    ImportRowError, ImportSource, PreparedImport, Progress,
 };
 pub use verify::{Attestation, Consent, ConsentInput};
 

@@ -6,6 +6,7 @@
 mod areas;
 mod audit;
 mod me;
+mod registry;
 mod users;
 
 use axum::Json;
@@ -57,7 +58,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get_user))
         .routes(routes!(users::grant_role))
         .routes(routes!(users::revoke_grant))
-        .routes(routes!(audit::list_audit));
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(registry::list_persons, registry::create_person))
+        .routes(routes!(registry::export_persons))
+        .routes(routes!(registry::get_person, registry::update_person))
+        .routes(routes!(registry::set_category, registry::remove_category))
+        .routes(routes!(registry::update_household))
+        .routes(routes!(registry::attest_person))
+        .routes(routes!(registry::dispute_person))
+        .routes(routes!(registry::resolve_dispute))
+        .routes(routes!(registry::give_consent))
+        .routes(routes!(registry::withdraw_consent))
+        .routes(routes!(registry::village_review))
+        .routes(routes!(registry::get_dashboard))
+        .routes(routes!(registry::public_dashboard))
+        .routes(routes!(registry::import_persons));
     let mut doc = api.get_openapi().clone();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let doc_json = doc.to_pretty_json().expect("OpenAPI document serialises");

@@ -4,6 +4,9 @@
 mod areas;
 mod audit;
 mod auth;
+pub(crate) mod imports;
+mod registry;
+mod reports;
 mod users;
 
 use std::collections::HashMap;
@@ -46,6 +49,30 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/grants/{grant_id}/revoke", post(users::revoke))
         .route("/users/{id}/active", post(users::set_active))
         .route("/audit", get(audit::index))
+        .route("/persons", get(registry::index).post(registry::create))
+        .route("/persons/new", get(registry::new_page))
+        .route("/persons/{id}", get(registry::show))
+        .route(
+            "/persons/{id}/edit",
+            get(registry::edit_page).post(registry::update),
+        )
+        .route("/persons/{id}/categories", post(registry::add_category))
+        .route(
+            "/persons/{id}/categories/{category}/remove",
+            post(registry::remove_category),
+        )
+        .route("/persons/{id}/household", post(registry::household))
+        .route("/persons/{id}/consents", post(registry::give_consent))
+        .route(
+            "/persons/{id}/consents/{cid}/withdraw",
+            post(registry::withdraw_consent),
+        )
+        .route("/persons/{id}/attest", post(registry::attest))
+        .route("/persons/{id}/dispute", post(registry::dispute))
+        .route("/persons/{id}/resolve", post(registry::resolve))
+        .route("/villages/{code}/review", get(registry::review))
+        .merge(reports::routes())
+        .merge(imports::routes())
 }
 
 /// What every page's frame needs: language, CSRF token, the signed-in user, menu entries.
@@ -61,6 +88,10 @@ pub struct Page {
     pub nav_users: bool,
     /// Show the audit menu entry.
     pub nav_audit: bool,
+    /// Show the registry menu entry.
+    pub nav_persons: bool,
+    /// Show the import menu entry.
+    pub nav_import: bool,
     /// Current path and query (for "back here" after switching language).
     pub here: String,
     /// Audit context of the request.
@@ -87,6 +118,38 @@ impl Page {
     /// A role's name in the current language.
     pub fn role(&self, r: &ruamjai_domain::auth::Role) -> String {
         self.lang.t(&format!("role-{}", r.as_str()))
+    }
+
+    /// A vulnerability category's name.
+    pub fn cat(&self, c: &ruamjai_domain::registry::Category) -> String {
+        self.lang.t(&format!("cat-{}", c.as_str()))
+    }
+
+    /// A verification state's name.
+    pub fn verification(&self, v: &ruamjai_domain::registry::Verification) -> String {
+        self.lang.t(&format!("verification-{}", v.as_str()))
+    }
+
+    /// A partial date as people read it (Buddhist era in Thai).
+    pub fn pdate(&self, d: &ruamjai_domain::registry::PartialDate) -> String {
+        d.display(self.lang.code())
+    }
+
+    /// A calendar day as people read it (`15 มี.ค. 2569`).
+    pub fn day(&self, d: &chrono::NaiveDate) -> String {
+        ruamjai_domain::registry::PartialDate::from_parts(
+            *d,
+            ruamjai_domain::registry::Precision::Day,
+        )
+        .display(self.lang.code())
+    }
+
+    /// Today as a Thai user types it (`23/11/2569`), to prefill date fields.
+    pub fn today_typed(&self) -> String {
+        registry::typed_date(ruamjai_domain::registry::PartialDate::from_parts(
+            ruamjai_store::registry::today(),
+            ruamjai_domain::registry::Precision::Day,
+        ))
     }
 
     /// The language the switch button offers.
@@ -125,18 +188,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
                 .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
                 .unwrap_or_else(|| "/".to_owned())
         };
-        let (nav_users, nav_audit) = ctx.caller.as_ref().map_or((false, false), |c| {
-            (
-                c.actor.can_somewhere(Operation::ViewUsers),
-                c.actor.can_somewhere(Operation::ViewAudit),
-            )
-        });
+        let can = |op| {
+            ctx.caller
+                .as_ref()
+                .is_some_and(|c| c.actor.can_somewhere(op))
+        };
+        let (nav_users, nav_audit) = (can(Operation::ViewUsers), can(Operation::ViewAudit));
+        let (nav_persons, nav_import) =
+            (can(Operation::ViewPersons), can(Operation::ImportPersons));
         Ok(Self {
             lang: ctx.lang,
             csrf,
             user: ctx.caller.as_ref().map(|c| c.user.clone()),
             nav_users,
             nav_audit,
+            nav_persons,
+            nav_import,
             here,
             meta: ctx.meta,
             caller: ctx.caller,
@@ -209,7 +276,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 async fn home(page: Page) -> Response {
     if page.user.is_some() {
-        see_other("/areas")
+        see_other("/persons")
     } else {
         see_other("/login")
     }

@@ -3,6 +3,8 @@
 
 mod api;
 mod openapi;
+mod registry_api;
+mod reports_ui;
 mod ui;
 
 use std::collections::BTreeMap;
