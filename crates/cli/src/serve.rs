@@ -128,6 +128,19 @@ pub async fn serve(store: Store, listen: &str, config: WebConfig) -> anyhow::Res
             }
         }
     });
+    // Dashboard counts: rebuilt once a Thai day (elderly follows the date), the public snapshot
+    // every 15 minutes; with several processes one of them does each run.
+    let upkeep = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match upkeep.counts_upkeep(chrono::Duration::minutes(15)).await {
+                Ok(done) => tracing::debug!(done, "counts upkeep"),
+                Err(e) => tracing::warn!(error = %e, "counts upkeep failed"),
+            }
+        }
+    });
     let app = ruamjai_web::app(store, config);
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -76,12 +76,29 @@ pub async fn protect(
         let ok = match header_token {
             Some(t) => same(&t, expected),
             None => {
-                let is_form = req
+                let content_type = req
                     .headers()
                     .get(header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-                if !is_form {
+                    .unwrap_or("");
+                // A file upload (multipart) cannot be read here without buffering the whole
+                // file: its form carries the token in the action's query string instead.
+                if content_type.starts_with("multipart/form-data") {
+                    let found = req.uri().query().and_then(|q| {
+                        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                            .ok()?
+                            .into_iter()
+                            .find(|(k, _)| k == CSRF_FIELD)
+                            .map(|(_, v)| v)
+                    });
+                    if !found.is_some_and(|t| same(&t, expected)) {
+                        return Err(WebError::Csrf);
+                    }
+                    let token = expected.to_owned();
+                    req.extensions_mut().insert(CsrfToken(token));
+                    return Ok(next.run(req).await);
+                }
+                if !content_type.starts_with("application/x-www-form-urlencoded") {
                     return Err(WebError::Csrf);
                 }
                 let (parts, body) = req.into_parts();

@@ -163,6 +163,84 @@ type PublicRow = (
 );
 
 impl Store {
+    /// Claim a periodic job for this process: set `key` to `value` unless it already holds it.
+    /// Exactly one of several `serve` processes sharing a database wins each claim.
+    async fn claim(&self, key: &str, value: &str, only_if: impl Fn(&str) -> bool) -> Result<bool> {
+        #[derive(FromQueryResult)]
+        struct Meta {
+            value: String,
+        }
+        let backend = self.db.get_database_backend();
+        let ph = |n: usize| match backend {
+            DbBackend::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        };
+        let current = Meta::find_by_statement(sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!("SELECT value FROM store_meta WHERE key = {}", ph(1)),
+            [key.into()],
+        ))
+        .one(&self.db)
+        .await?;
+        match current {
+            None => {
+                let mut q = Query::insert();
+                q.into_table("store_meta")
+                    .columns(["key", "value"])
+                    .values_panic([key.into(), value.into()])
+                    .on_conflict(OnConflict::column("key").do_nothing().to_owned());
+                Ok(self.db.execute(&q).await?.rows_affected() == 1)
+            }
+            Some(m) if only_if(&m.value) => {
+                // Compare-and-set: only the process that still sees the old value wins.
+                let r = self
+                    .db
+                    .execute_raw(sea_orm::Statement::from_sql_and_values(
+                        backend,
+                        format!(
+                            "UPDATE store_meta SET value = {} WHERE key = {} AND value = {}",
+                            ph(1),
+                            ph(2),
+                            ph(3)
+                        ),
+                        [value.into(), key.into(), m.value.into()],
+                    ))
+                    .await?;
+                Ok(r.rows_affected() == 1)
+            }
+            Some(_) => Ok(false),
+        }
+    }
+
+    /// Periodic upkeep for `serve` (call every few minutes from every process; one does the
+    /// work): the count cache is rebuilt once per Thai calendar day, since *elderly* follows the
+    /// date, and the public snapshot at most every `public_every` so that single edits reach
+    /// the public page. Returns what was done.
+    pub async fn counts_upkeep(&self, public_every: chrono::Duration) -> Result<&'static str> {
+        let today = super::today().to_string();
+        if self
+            .claim("counts_refreshed_on", &today, |v| v != today)
+            .await?
+        {
+            self.refresh_counts().await?;
+            return Ok("counts");
+        }
+        let now = Utc::now();
+        let stale = |v: &str| {
+            chrono::DateTime::parse_from_rfc3339(v)
+                .map(|t| now.signed_duration_since(t) >= public_every)
+                .unwrap_or(true)
+        };
+        if self
+            .claim("public_refresh_claim", &now.to_rfc3339(), stale)
+            .await?
+        {
+            self.refresh_public_counts().await?;
+            return Ok("public");
+        }
+        Ok("nothing")
+    }
+
     /// Rebuild the count cache from the persons table (after imports, and daily for *elderly*),
     /// then the public snapshot.
     pub async fn refresh_counts(&self) -> Result<()> {
