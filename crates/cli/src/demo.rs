@@ -205,24 +205,50 @@ async fn fill_province(
         Err(bad) => anyhow::bail!("demo villages rejected: {bad:?}"),
     }
     let today = ruamjai_store::registry::today();
-    let people = demo_data::households(&villages, scale, SEED, today).flat_map(|h| {
-        let dims = h.dims;
-        h.members
-            .into_iter()
-            .map(move |m| (m.person, m.categories, Some(dims)))
-    });
-    let prepared = PreparedImport::from_inputs(people);
+    // Written in batches (each a recorded import, all or nothing) so that memory stays bounded
+    // however large the scale; households split across batches are found again by house number.
+    const BATCH: usize = 250_000;
+    let estimate = (villages.len() as f64 * demo_data::PERSONS_PER_VILLAGE * scale) as u64;
     println!(
-        "{} villages, {} persons: writing…",
-        villages.len(),
-        prepared.len()
+        "{} villages, about {estimate} persons: writing…",
+        villages.len()
     );
-    let (pb, progress) = crate::registry::progress_bar();
-    store
-        .import_prepared(admin, "demo", prepared, &progress, meta)
-        .await
-        .map_err(crate::describe)?;
+    let pb = indicatif::ProgressBar::new(estimate);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} persons ({per_sec}, {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut written = 0u64;
+    let mut households = demo_data::households(&villages, scale, SEED, today).peekable();
+    while let Some(h) = households.next() {
+        let dims = h.dims;
+        batch.extend(
+            h.members
+                .into_iter()
+                .map(|m| (m.person, m.categories, Some(dims))),
+        );
+        if batch.len() >= BATCH || households.peek().is_none() {
+            let n = batch.len() as u64;
+            let prepared = PreparedImport::from_inputs(std::mem::take(&mut batch));
+            let base = written;
+            let shown = pb.clone();
+            let progress = move |phase: &'static str, done: usize, _total: usize| {
+                if phase == "write" {
+                    shown.set_position(base + done as u64);
+                }
+            };
+            store
+                .import_prepared(admin, "demo", prepared, &progress, meta)
+                .await
+                .map_err(crate::describe)?;
+            written += n;
+            pb.set_position(written);
+        }
+    }
     pb.finish_and_clear();
+    println!("{written} persons written; counting…");
     store.refresh_counts().await.map_err(crate::describe)?;
     Ok(())
 }

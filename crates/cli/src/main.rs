@@ -195,6 +195,11 @@ pub(crate) fn parse_area(area: Option<&str>) -> anyhow::Result<Option<AreaCode>>
         .transpose()
 }
 
+// glibc's allocator spent over half of a large import in malloc/free fragmentation handling
+// (perf, 200 k rows); mimalloc removes that cost.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -80,14 +80,23 @@ fn bar(len: u64) -> ProgressBar {
 }
 
 /// A progress callback driving one bar: phase as the message, done/total as the position.
+/// When a phase ends its duration is printed above the bar (so a slow import says where).
 pub fn progress_bar() -> (ProgressBar, impl Fn(&'static str, usize, usize) + Sync) {
     let pb = bar(0);
     let shown = pb.clone();
-    let last = Mutex::new("");
+    let last = Mutex::new(("", std::time::Instant::now()));
     let f = move |phase: &'static str, done: usize, total: usize| {
         let mut l = last.lock().expect("progress lock");
-        if *l != phase {
-            *l = phase;
+        if l.0 != phase {
+            if !l.0.is_empty() {
+                let line = format!("{:>12} {:.1} s", l.0, l.1.elapsed().as_secs_f64());
+                if shown.is_hidden() {
+                    eprintln!("{line}");
+                } else {
+                    shown.println(line);
+                }
+            }
+            *l = (phase, std::time::Instant::now());
             shown.set_message(phase);
             shown.set_length(total as u64);
         }
@@ -138,7 +147,13 @@ fn print_report(r: &ImportReport, lang: Lang) {
     println!(
         "rows {} · {} {} · already in the registry {} · households {}{}",
         r.rows_total,
-        if r.dry_run { "would add" } else { "added" },
+        if !r.errors.is_empty() {
+            "valid"
+        } else if r.dry_run {
+            "would add"
+        } else {
+            "added"
+        },
         r.added,
         r.skipped,
         r.households_added,

@@ -189,15 +189,22 @@ impl Scope {
 
 impl Actor {
     /// The trusted command line (whoever runs it already holds the database): a national
-    /// administrator with no account behind it.
+    /// administrator, with the `sensitive` permission, and no account behind it.
     pub fn command_line() -> Self {
         Self {
             user_id: 0,
-            grants: vec![Grant {
-                id: 0,
-                role: Role::Admin,
-                area: None,
-            }],
+            grants: vec![
+                Grant {
+                    id: 0,
+                    role: Role::Admin,
+                    area: None,
+                },
+                Grant {
+                    id: 0,
+                    role: Role::Sensitive,
+                    area: None,
+                },
+            ],
         }
     }
 

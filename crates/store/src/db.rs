@@ -44,6 +44,10 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
+                    // 128 MiB page cache (the default 2 MiB thrashes on the indexes of a large
+                    // registry) and temporary B-trees in memory.
+                    .pragma("cache_size", "-131072")
+                    .pragma("temp_store", "memory")
             });
         } else {
             opts.max_connections(16);

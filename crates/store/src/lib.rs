@@ -9,6 +9,7 @@
 pub mod areas;
 pub mod audit;
 pub mod auth;
+mod bulk;
 mod db;
 mod error;
 pub mod migration;

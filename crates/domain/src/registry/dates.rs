@@ -145,6 +145,8 @@ impl PartialDate {
             match nums.len() {
                 1 if nums[0].len() == 4 => (n(0)? as i32, None, None),
                 2 if nums[1].len() == 4 => (n(1)? as i32, Some(n(0)?), None),
+                // ISO month (`1947-03`), as exports write a month-only date.
+                2 if nums[0].len() == 4 => (n(0)? as i32, Some(n(1)?), None),
                 3 if nums[2].len() == 4 => (n(2)? as i32, Some(n(1)?), Some(n(0)?)),
                 _ => return Err(bad),
             }
@@ -270,6 +272,18 @@ mod tests {
             p("มีนาคม 2490"),
             Ok(PartialDate::from_parts(ymd(1947, 3, 1), Precision::Month))
         );
+        assert_eq!(
+            p("1947-03"),
+            Ok(PartialDate::from_parts(ymd(1947, 3, 1), Precision::Month))
+        );
+        // Whatever `iso()` writes reads back the same.
+        for d in [
+            PartialDate::from_parts(ymd(1947, 3, 15), Precision::Day),
+            PartialDate::from_parts(ymd(1947, 3, 1), Precision::Month),
+            PartialDate::year(1947).unwrap(),
+        ] {
+            assert_eq!(p(&d.iso()), Ok(d));
+        }
         assert_eq!(p("2490"), Ok(PartialDate::year(1947).unwrap()));
         assert_eq!(p("1947"), Ok(PartialDate::year(1947).unwrap()));
     }

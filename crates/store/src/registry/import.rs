@@ -19,7 +19,7 @@ use ruamjai_domain::registry::search::person_key;
 use ruamjai_domain::registry::{
     Category, CategoryInput, PersonInput, PovertyDimensions, Verification,
 };
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, Statement, TransactionTrait,
@@ -29,6 +29,7 @@ use serde::Serialize;
 use super::entity::{households, imports, persons};
 use super::{PersonQuery, count_keys, identity_key, today};
 use crate::audit::{self, NewEntry};
+use crate::bulk::{self, JsonRows, Ty};
 use crate::tabular::TableRow;
 use crate::{Result, Store, StoreError};
 
@@ -164,6 +165,62 @@ pub const EXPORT_COLUMNS: [&str; 20] = [
 ];
 
 const CHUNK: usize = 900;
+
+const HOUSEHOLD_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Int),
+    ("village_code", Ty::Text),
+    ("house_number", Ty::Text),
+    ("lat", Ty::Float),
+    ("lon", Ty::Float),
+    ("dim_health", Ty::Bool),
+    ("dim_living", Ty::Bool),
+    ("dim_education", Ty::Bool),
+    ("dim_income", Ty::Bool),
+    ("dim_access", Ty::Bool),
+    ("created_at", Ty::Ts),
+    ("updated_at", Ty::Ts),
+    ("version", Ty::Int),
+];
+
+const PERSON_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Int),
+    ("id_kind", Ty::Text),
+    ("id_number", Ty::Text),
+    ("prefix", Ty::Text),
+    ("first_name", Ty::Text),
+    ("last_name", Ty::Text),
+    ("sex", Ty::Text),
+    ("birth_date", Ty::Date),
+    ("birth_precision", Ty::Text),
+    ("phone", Ty::Text),
+    ("village_code", Ty::Text),
+    ("household_id", Ty::Int),
+    ("relation", Ty::Text),
+    ("lat", Ty::Float),
+    ("lon", Ty::Float),
+    ("status", Ty::Text),
+    ("status_date", Ty::Date),
+    ("verification", Ty::Text),
+    ("search_key", Ty::Text),
+    ("identity_key", Ty::Text),
+    ("import_id", Ty::Int),
+    ("created_at", Ty::Ts),
+    ("updated_at", Ty::Ts),
+    ("created_by", Ty::Int),
+    ("updated_by", Ty::Int),
+    ("version", Ty::Int),
+];
+
+const CATEGORY_COLS: &[(&str, Ty)] = &[
+    ("person_id", Ty::Int),
+    ("category", Ty::Text),
+    ("disability_type", Ty::Text),
+    ("card_number", Ty::Text),
+    ("card_expiry", Ty::Date),
+    ("note", Ty::Text),
+    ("recorded_at", Ty::Ts),
+    ("recorded_by", Ty::Int),
+];
 
 /// A household to create: village, house number, location.
 type NewHouse = (String, String, Option<(f64, f64)>, PovertyDimensions);
@@ -358,20 +415,11 @@ impl Store {
 
         // Already in the registry: skipped (this is what makes a re-run add nothing).
         let keys: Vec<String> = ok.iter().map(|r| r.key.clone()).collect();
-        let mut existing: HashSet<String> = HashSet::new();
-        for (n, chunk) in keys.chunks(CHUNK).enumerate() {
-            if n % 50 == 0 {
-                progress("compare", n * CHUNK, keys.len());
-            }
-            let found: Vec<String> = persons::Entity::find()
-                .select_only()
-                .column(persons::Column::IdentityKey)
-                .filter(persons::Column::IdentityKey.is_in(chunk.iter().cloned()))
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            existing.extend(found);
-        }
+        progress("compare", 0, keys.len());
+        let existing: HashSet<String> = bulk::existing(&self.db, "persons", "identity_key", &keys)
+            .await?
+            .into_iter()
+            .collect();
         // A number already stored under another identity (another kind) would break the unique
         // index: report it rather than fail the transaction.
         let numbers: Vec<String> = ok
@@ -379,17 +427,10 @@ impl Store {
             .filter(|r| !existing.contains(&r.key))
             .filter_map(|r| r.input.id_number.clone())
             .collect();
-        let mut taken: HashSet<String> = HashSet::new();
-        for chunk in numbers.chunks(CHUNK) {
-            let found: Vec<Option<String>> = persons::Entity::find()
-                .select_only()
-                .column(persons::Column::IdNumber)
-                .filter(persons::Column::IdNumber.is_in(chunk.iter().cloned()))
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            taken.extend(found.into_iter().flatten());
-        }
+        let taken: HashSet<String> = bulk::existing(&self.db, "persons", "id_number", &numbers)
+            .await?
+            .into_iter()
+            .collect();
         let before = ok.len();
         let mut taken_errors = Vec::new();
         ok.retain(|r| {
@@ -535,46 +576,29 @@ impl Store {
         }
         let hids = reserve_ids(&txn, "households", new_houses.len()).await?;
         let now = Utc::now();
-        for (chunk_no, (chunk, ids)) in new_houses.chunks(CHUNK).zip(hids.chunks(CHUNK)).enumerate()
-        {
-            if chunk_no % 20 == 0 {
-                progress("households", chunk_no * CHUNK, new_houses.len());
-            }
-            let mut q = Query::insert();
-            q.into_table("households").columns([
-                "id",
-                "village_code",
-                "house_number",
-                "lat",
-                "lon",
-                "dim_health",
-                "dim_living",
-                "dim_education",
-                "dim_income",
-                "dim_access",
-                "created_at",
-                "updated_at",
-                "version",
-            ]);
+        const BULK: usize = 5_000;
+        for (chunk_no, (chunk, ids)) in new_houses.chunks(BULK).zip(hids.chunks(BULK)).enumerate() {
+            progress("households", chunk_no * BULK, new_houses.len());
+            let mut rows = JsonRows::new();
             for ((v, h, loc, dims), id) in chunk.iter().zip(ids) {
                 houses.insert((v.clone(), h.clone()), *id);
-                q.values_panic([
-                    (*id).into(),
-                    v.clone().into(),
-                    h.clone().into(),
-                    loc.map(|l| l.0).into(),
-                    loc.map(|l| l.1).into(),
-                    dims.health.into(),
-                    dims.living.into(),
-                    dims.education.into(),
-                    dims.income.into(),
-                    dims.access.into(),
-                    now.into(),
-                    now.into(),
-                    1i32.into(),
-                ]);
+                rows.row()
+                    .int(Some(*id))
+                    .text(Some(v))
+                    .text(Some(h))
+                    .float(loc.map(|l| l.0))
+                    .float(loc.map(|l| l.1))
+                    .boolean(dims.health)
+                    .boolean(dims.living)
+                    .boolean(dims.education)
+                    .boolean(dims.income)
+                    .boolean(dims.access)
+                    .ts(now)
+                    .ts(now)
+                    .int(Some(1))
+                    .end();
             }
-            txn.execute(&q).await?;
+            bulk::insert(&txn, "households", HOUSEHOLD_COLS, rows).await?;
         }
         report.households_added = new_houses.len();
 
@@ -587,117 +611,73 @@ impl Store {
         let unverified = Verification::Unverified.as_str();
         for (chunk_no, (chunk, ids)) in prepared
             .rows
-            .chunks(CHUNK)
-            .zip(pids.chunks(CHUNK))
+            .chunks(BULK)
+            .zip(pids.chunks(BULK))
             .enumerate()
         {
-            if chunk_no % 10 == 0 {
-                progress("write", chunk_no * CHUNK, total);
-            }
-            let mut q = Query::insert();
-            q.into_table("persons").columns([
-                "id",
-                "id_kind",
-                "id_number",
-                "prefix",
-                "first_name",
-                "last_name",
-                "sex",
-                "birth_date",
-                "birth_precision",
-                "phone",
-                "village_code",
-                "household_id",
-                "relation",
-                "lat",
-                "lon",
-                "status",
-                "status_date",
-                "verification",
-                "search_key",
-                "identity_key",
-                "import_id",
-                "created_at",
-                "updated_at",
-                "created_by",
-                "updated_by",
-                "version",
-            ]);
-            let mut cq = Query::insert();
-            cq.into_table("person_categories").columns([
-                "person_id",
-                "category",
-                "disability_type",
-                "card_number",
-                "card_expiry",
-                "note",
-                "recorded_at",
-                "recorded_by",
-            ]);
-            let mut any_cat = false;
+            progress("write", chunk_no * BULK, total);
+            let mut rows = JsonRows::new();
+            let mut cats = JsonRows::new();
             for (r, id) in chunk.iter().zip(ids) {
                 let p = &r.input;
                 let hid = p
                     .house_number
                     .as_ref()
                     .and_then(|h| houses.get(&(p.village.to_string(), h.clone())).copied());
-                q.values_panic([
-                    (*id).into(),
-                    p.id_kind.as_str().into(),
-                    p.id_number.clone().into(),
-                    p.prefix.clone().into(),
-                    p.first_name.clone().into(),
-                    p.last_name.clone().into(),
-                    p.sex.map(|s| s.as_str()).into(),
-                    p.birth.map(|b| b.date).into(),
-                    p.birth.map(|b| b.precision.as_str()).into(),
-                    p.phone.clone().into(),
-                    p.village.as_str().into(),
-                    hid.into(),
-                    p.relation.map(|r| r.as_str()).into(),
-                    p.location.map(|l| l.0).into(),
-                    p.location.map(|l| l.1).into(),
-                    p.status.as_str().into(),
-                    p.status_date.into(),
-                    unverified.into(),
-                    person_key(
-                        &p.first_name,
-                        &p.last_name,
-                        p.id_number.as_deref(),
-                        p.phone.as_deref(),
-                        p.house_number.as_deref(),
-                    )
-                    .into(),
-                    r.key.clone().into(),
-                    import.id.into(),
-                    now.into(),
-                    now.into(),
-                    by.into(),
-                    by.into(),
-                    1i32.into(),
-                ]);
+                let key = person_key(
+                    &p.first_name,
+                    &p.last_name,
+                    p.id_number.as_deref(),
+                    p.phone.as_deref(),
+                    p.house_number.as_deref(),
+                );
+                rows.row()
+                    .int(Some(*id))
+                    .text(Some(p.id_kind.as_str()))
+                    .text(p.id_number.as_deref())
+                    .text(p.prefix.as_deref())
+                    .text(Some(&p.first_name))
+                    .text(Some(&p.last_name))
+                    .text(p.sex.map(|s| s.as_str()))
+                    .date(p.birth.map(|b| b.date))
+                    .text(p.birth.map(|b| b.precision.as_str()))
+                    .text(p.phone.as_deref())
+                    .text(Some(p.village.as_str()))
+                    .int(hid)
+                    .text(p.relation.map(|r| r.as_str()))
+                    .float(p.location.map(|l| l.0))
+                    .float(p.location.map(|l| l.1))
+                    .text(Some(p.status.as_str()))
+                    .date(p.status_date)
+                    .text(Some(unverified))
+                    .text(Some(&key))
+                    .text(Some(&r.key))
+                    .int(Some(import.id))
+                    .ts(now)
+                    .ts(now)
+                    .int(by)
+                    .int(by)
+                    .int(Some(1))
+                    .end();
                 for c in &r.categories {
-                    any_cat = true;
-                    cq.values_panic([
-                        (*id).into(),
-                        c.category.as_str().into(),
-                        c.disability_type.map(|d| d.as_str()).into(),
-                        c.card_number.clone().into(),
-                        c.card_expiry.into(),
-                        c.note.clone().into(),
-                        now.into(),
-                        by.into(),
-                    ]);
+                    cats.row()
+                        .int(Some(*id))
+                        .text(Some(c.category.as_str()))
+                        .text(c.disability_type.map(|d| d.as_str()))
+                        .text(c.card_number.as_deref())
+                        .date(c.card_expiry)
+                        .text(c.note.as_deref())
+                        .ts(now)
+                        .int(by)
+                        .end();
                 }
-                let cats: Vec<Category> = r.categories.iter().map(|c| c.category).collect();
-                for k in count_keys(p.status.as_str(), p.birth, &cats, t) {
+                let cs: Vec<Category> = r.categories.iter().map(|c| c.category).collect();
+                for k in count_keys(p.status.as_str(), p.birth, &cs, t) {
                     *deltas.entry((p.village.clone(), k.to_owned())).or_insert(0) += 1;
                 }
             }
-            txn.execute(&q).await?;
-            if any_cat {
-                txn.execute(&cq).await?;
-            }
+            bulk::insert(&txn, "persons", PERSON_COLS, rows).await?;
+            bulk::insert(&txn, "person_categories", CATEGORY_COLS, cats).await?;
         }
         progress("write", total, total);
         progress("counts", 0, 1);
