@@ -110,7 +110,6 @@ def bench_latency(scale, n):
                 break
             except OSError:
                 time.sleep(0.1)
-        persons = run(["--database-url", f"sqlite://{db}", "registry", "refresh-counts"]) and None
         cookie = login(port, email, password)
         areas = [("country", ""), ("province 55", "55"), ("district 5501", "5501"),
                  ("subdistrict 550101", "550101"), ("village 55010101", "55010101")]

@@ -324,6 +324,13 @@ impl Store {
             ))
             .await?;
         }
+        // Today's rebuild is done: the daily upkeep of every `serve` process skips it.
+        let mut q = Query::insert();
+        q.into_table("store_meta")
+            .columns(["key", "value"])
+            .values_panic(["counts_refreshed_on".into(), t.to_string().into()])
+            .on_conflict(OnConflict::column("key").update_column("value").to_owned());
+        txn.execute(&q).await?;
         txn.commit().await?;
         self.refresh_public_counts().await
     }
