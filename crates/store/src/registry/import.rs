@@ -317,11 +317,14 @@ impl Store {
         let total = rows.len();
         let default_village = plan.default_village.as_ref().map(|v| v.to_string());
         let mut ok: Vec<PreparedRow> = Vec::with_capacity(total);
-        let mut first_line: HashMap<String, usize> = HashMap::new();
-        for (i, row) in rows.into_iter().enumerate() {
-            if i % 10_000 == 0 {
-                progress("check", i, total);
-            }
+        // Checking a row is pure CPU: the rows are checked on every core, in order-keeping
+        // chunks; duplicates inside the file are then found in one ordered pass.
+        type Checked = (
+            usize,
+            Result<(PersonInput, Vec<Category>, String), ()>,
+            Vec<FieldError>,
+        );
+        let check_row = |row: &TableRow| -> Checked {
             let (form, cats) = row_to_form(&plan.map, &row.cells, default_village.as_deref());
             let mut errors = Vec::new();
             let categories = match parse_categories(&cats) {
@@ -339,45 +342,82 @@ impl Store {
                         errors.push(FieldError::new("categories", "sensitive_not_permitted"));
                     }
                     let key = identity_key(&input);
-                    if let Some(first) = first_line.get(&key) {
-                        let _ = first;
-                        errors.push(FieldError::new(
-                            if input.id_number.is_some() {
-                                "id_number"
-                            } else {
-                                "first_name"
-                            },
-                            "duplicate_in_file",
-                        ));
-                    } else {
-                        first_line.insert(key.clone(), row.line);
-                    }
-                    if errors.is_empty() {
-                        ok.push(PreparedRow {
-                            line: row.line,
-                            input,
-                            categories: categories
-                                .into_iter()
-                                .map(|category| CategoryInput {
-                                    category,
-                                    disability_type: None,
-                                    card_number: None,
-                                    card_expiry: None,
-                                    note: None,
-                                })
-                                .collect(),
-                            dims: None,
-                            key,
-                        });
-                    }
+                    (row.line, Ok((input, categories, key)), errors)
                 }
-                Err(inv) => errors.extend(inv.0),
+                Err(inv) => {
+                    errors.extend(inv.0);
+                    (row.line, Err(()), errors)
+                }
+            }
+        };
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let per = total.div_ceil(threads).max(1);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let checked: Vec<Checked> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rows
+                .chunks(per)
+                .map(|chunk| {
+                    let done = &done;
+                    let check_row = &check_row;
+                    scope.spawn(move || {
+                        let mut out = Vec::with_capacity(chunk.len());
+                        for (i, row) in chunk.iter().enumerate() {
+                            out.push(check_row(row));
+                            if i % 10_000 == 9_999 {
+                                let d =
+                                    done.fetch_add(10_000, std::sync::atomic::Ordering::Relaxed);
+                                progress("check", d + 10_000, total);
+                            }
+                        }
+                        out
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("row checking does not panic"))
+                .collect()
+        });
+        drop(rows);
+        let mut first_line: HashMap<String, usize> = HashMap::with_capacity(total);
+        for (line, result, mut errors) in checked {
+            if let Ok((input, categories, key)) = result {
+                if first_line.contains_key(&key) {
+                    errors.push(FieldError::new(
+                        if input.id_number.is_some() {
+                            "id_number"
+                        } else {
+                            "first_name"
+                        },
+                        "duplicate_in_file",
+                    ));
+                } else {
+                    first_line.insert(key.clone(), line);
+                }
+                if errors.is_empty() {
+                    ok.push(PreparedRow {
+                        line,
+                        input,
+                        categories: categories
+                            .into_iter()
+                            .map(|category| CategoryInput {
+                                category,
+                                disability_type: None,
+                                card_number: None,
+                                card_expiry: None,
+                                note: None,
+                            })
+                            .collect(),
+                        dims: None,
+                        key,
+                    });
+                }
             }
             if !errors.is_empty() {
-                report.errors.push(ImportRowError {
-                    line: row.line,
-                    errors,
-                });
+                report.errors.push(ImportRowError { line, errors });
             }
         }
         progress("check", total, total);
