@@ -67,7 +67,7 @@ impl JsonRows {
     pub(crate) fn int(&mut self, v: Option<i64>) -> &mut Self {
         self.sep();
         match v {
-            Some(v) => self.buf.push_str(itoa(v).as_str()),
+            Some(v) => self.buf.push_str(&v.to_string()),
             None => self.buf.push_str("null"),
         }
         self
@@ -120,10 +120,6 @@ impl JsonRows {
         self.buf.push(']');
         self.buf
     }
-}
-
-fn itoa(v: i64) -> String {
-    v.to_string()
 }
 
 /// Insert `rows` into `table` (`cols` in the order each row's cells were written).

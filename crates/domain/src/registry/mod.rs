@@ -295,6 +295,20 @@ impl ConsentPurpose {
     }
 }
 
+impl ConsentPurpose {
+    /// Parse a form or API value, naming the field `purpose` when it is not one of ours.
+    pub fn parse_field(s: &str) -> Result<Self, FieldError> {
+        Self::parse(s).ok_or(FieldError::new("purpose", "invalid_choice"))
+    }
+}
+
+impl LawfulBasis {
+    /// Parse a form or API value, naming the field `basis` when it is not one of ours.
+    pub fn parse_field(s: &str) -> Result<Self, FieldError> {
+        Self::parse(s).ok_or(FieldError::new("basis", "invalid_choice"))
+    }
+}
+
 /// The lawful basis of processing (PDPA sections 24 and 26).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

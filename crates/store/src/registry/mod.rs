@@ -14,17 +14,16 @@ mod verify;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use ruamjai_domain::FieldError;
 use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::audit::{AuditAction, RequestMeta};
 use ruamjai_domain::auth::{Actor, Operation};
 use ruamjai_domain::registry::search::{person_key, query_terms};
 use ruamjai_domain::registry::{
-    Category, CategoryInput, ConsentPurpose, DisabilityType, ELDERLY_AGE, IdKind, LawfulBasis,
-    PartialDate, PersonInput, PersonStatus, PovertyDimensions, Precision, Relation, Sex,
-    Verification,
+    Category, CategoryInput, DisabilityType, ELDERLY_AGE, IdKind, PartialDate, PersonInput,
+    PersonStatus, PovertyDimensions, Precision, Relation, Sex, Verification,
 };
 use ruamjai_domain::thaidate::bangkok;
-use ruamjai_domain::{FieldError, Invalid};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -35,8 +34,8 @@ use sha2::{Digest, Sha256};
 
 pub use counts::{AreaCounts, CountCell, Dashboard};
 pub use import::{
-    EXPORT_COLUMNS, ExportFilter, GeneratedPerson, ImportOutcome, ImportPlan, ImportReport,
-    ImportRowError, ImportSource, PreparedImport, Progress,
+    EXPORT_COLUMNS, ExportFilter, GeneratedPerson, ImportPlan, ImportReport, ImportRowError,
+    PreparedImport, Progress,
 };
 pub use verify::{Attestation, Consent, ConsentInput};
 
@@ -768,7 +767,7 @@ impl Store {
     pub(crate) fn person_select(
         actor: &Actor,
         q: &PersonQuery,
-    ) -> Result<sea_orm::Select<persons::Entity>> {
+    ) -> sea_orm::Select<persons::Entity> {
         let mut s = persons::Entity::find();
         if let Some(c) = scope_condition(
             persons::Column::VillageCode,
@@ -835,7 +834,7 @@ impl Store {
                 );
             }
         }
-        Ok(s)
+        s
     }
 
     /// Search persons in the caller's scope. Audited (the number of results, never the query).
@@ -848,7 +847,7 @@ impl Store {
         if !actor.can_somewhere(Operation::ViewPersons) {
             return Err(StoreError::Forbidden);
         }
-        let select = Self::person_select(actor, q)?;
+        let select = Self::person_select(actor, q);
         let limit = q.limit.clamp(1, 200);
         let rows = select
             .clone()
@@ -1124,16 +1123,3 @@ impl Store {
         Ok(persons::Entity::find().count(&self.db).await?)
     }
 }
-
-/// Helper for forms: the checked inputs of a consent.
-pub fn parse_purpose(s: &str) -> Result<ConsentPurpose, Invalid> {
-    ConsentPurpose::parse(s).ok_or_else(|| Invalid::one("purpose", "invalid_choice"))
-}
-
-/// Helper for forms: the lawful basis.
-pub fn parse_basis(s: &str) -> Result<LawfulBasis, Invalid> {
-    LawfulBasis::parse(s).ok_or_else(|| Invalid::one("basis", "invalid_choice"))
-}
-
-#[allow(unused_imports)]
-use ExprTrait as _;

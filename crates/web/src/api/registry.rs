@@ -16,14 +16,14 @@ use ruamjai_domain::areas::{AreaCode, AreaLevel};
 use ruamjai_domain::registry::import::{ColumnMap, ImportField, check_map, recognise};
 use ruamjai_domain::registry::person::parse_location;
 use ruamjai_domain::registry::{
-    AttestationRole, Category, CategoryForm, CategoryInput, PartialDate, PersonForm, PersonInput,
-    PovertyDimensions, Precision, Verification,
+    AttestationRole, Category, CategoryForm, CategoryInput, ConsentPurpose, LawfulBasis,
+    PartialDate, PersonForm, PersonInput, PovertyDimensions, Precision, Verification,
 };
 use ruamjai_domain::{FieldError, Invalid};
 use ruamjai_store::registry::{
     AreaCounts, Attestation, Consent, ConsentInput, CountCell, Dashboard, EXPORT_COLUMNS,
     Household, ImportPlan, ImportReport, Person, PersonCategory, PersonDetail, PersonQuery,
-    PersonSummary, Progress, parse_basis, parse_purpose, today,
+    PersonSummary, Progress, today,
 };
 use ruamjai_store::tabular::{self, TableError};
 use serde::{Deserialize, Serialize};
@@ -1238,10 +1238,12 @@ pub async fn give_consent(
     Json(req): Json<ConsentRequest>,
 ) -> Result<impl IntoResponse, WebError> {
     let mut errors = Vec::new();
-    let purpose = parse_purpose(&req.purpose)
-        .map_err(|i| errors.extend(i.0))
+    let purpose = ConsentPurpose::parse_field(&req.purpose)
+        .map_err(|e| errors.push(e))
         .ok();
-    let basis = parse_basis(&req.basis).map_err(|i| errors.extend(i.0)).ok();
+    let basis = LawfulBasis::parse_field(&req.basis)
+        .map_err(|e| errors.push(e))
+        .ok();
     if req.given_by.trim().is_empty() {
         errors.push(FieldError::new("given_by", "required"));
     }

@@ -719,11 +719,11 @@ pub async fn give_consent(
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     let mut errors = Vec::new();
-    let purpose = ConsentPurpose::parse(&field(&f, "purpose"))
-        .ok_or_else(|| errors.push(FieldError::new("purpose", "invalid_choice")))
+    let purpose = ConsentPurpose::parse_field(&field(&f, "purpose"))
+        .map_err(|e| errors.push(e))
         .ok();
-    let basis = LawfulBasis::parse(&field(&f, "basis"))
-        .ok_or_else(|| errors.push(FieldError::new("basis", "invalid_choice")))
+    let basis = LawfulBasis::parse_field(&field(&f, "basis"))
+        .map_err(|e| errors.push(e))
         .ok();
     let given_on = parse_day("given_on", &field(&f, "given_on"))
         .map_err(|e| errors.push(e))
