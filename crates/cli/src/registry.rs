@@ -12,8 +12,8 @@ use ruamjai_domain::auth::Actor;
 use ruamjai_domain::registry::Category;
 use ruamjai_domain::registry::import::{ImportField, check_map, recognise};
 use ruamjai_store::Store;
-use ruamjai_store::registry::{EXPORT_COLUMNS, ImportPlan, ImportReport, PersonQuery};
-use ruamjai_store::tabular::{read_table, write_csv, write_xlsx};
+use ruamjai_store::registry::{EXPORT_COLUMNS, ImportPlan, ImportReport, PersonQuery, RowSource};
+use ruamjai_store::tabular::{CsvRows, Format, detect_format, read_table, write_csv, write_xlsx};
 use ruamjai_web::i18n::Lang;
 use sha2::{Digest, Sha256};
 
@@ -177,10 +177,32 @@ pub async fn import(store: &Store, cmd: &ImportCommand) -> anyhow::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let table = read_table(&bytes, &name, 20_000_000)
-        .with_context(|| format!("cannot read {} as CSV or XLSX", args.file.display()))?;
-    let mut map = recognise(&table.headers);
-    apply_map(&table.headers, &mut map, &args.map)?;
+    let file_sha256 = hex::encode(Sha256::digest(&bytes));
+    // A CSV file streams into the import (it never sits in memory as rows); a workbook is read
+    // whole.
+    let (headers, rows, expected): (Vec<String>, RowSource, usize) =
+        match detect_format(&bytes, &name) {
+            Format::Csv => {
+                // Lines, for the progress bar only (quoted line breaks make it an estimate).
+                let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+                let rows = CsvRows::new(std::io::Cursor::new(bytes))
+                    .with_context(|| format!("cannot read {} as CSV", args.file.display()))?;
+                (
+                    rows.headers().to_vec(),
+                    Box::new(rows),
+                    lines.saturating_sub(1),
+                )
+            }
+            Format::Xlsx => {
+                let table = read_table(&bytes, &name, 20_000_000).with_context(|| {
+                    format!("cannot read {} as a spreadsheet", args.file.display())
+                })?;
+                let n = table.rows.len();
+                (table.headers, Box::new(table.rows.into_iter().map(Ok)), n)
+            }
+        };
+    let mut map = recognise(&headers);
+    apply_map(&headers, &mut map, &args.map)?;
     let default_village = args
         .village
         .as_deref()
@@ -192,7 +214,7 @@ pub async fn import(store: &Store, cmd: &ImportCommand) -> anyhow::Result<()> {
         }
         bail!("the columns are not mapped; use --map COLUMN=FIELD");
     }
-    for (h, f) in table.headers.iter().zip(&map) {
+    for (h, f) in headers.iter().zip(&map) {
         eprintln!(
             "  {:<30} → {}",
             h,
@@ -201,17 +223,18 @@ pub async fn import(store: &Store, cmd: &ImportCommand) -> anyhow::Result<()> {
     }
     let plan = ImportPlan {
         file_name: name,
-        file_sha256: hex::encode(Sha256::digest(&bytes)),
+        file_sha256,
         map,
         default_village,
         dry_run: args.dry_run,
     };
     let (pb, progress) = progress_bar();
     let report = store
-        .import_persons(
+        .import_persons_from(
             &Actor::command_line(),
             &plan,
-            table.rows,
+            rows,
+            expected,
             &progress,
             &RequestMeta::cli(),
         )

@@ -7,7 +7,8 @@ use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::audit::{AuditAction, RequestMeta};
 use ruamjai_domain::auth::{Actor, Operation};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    Statement,
 };
 
 use crate::areas::scope_condition;
@@ -132,7 +133,14 @@ impl NewEntry {
 
 /// Append one entry on `conn` (normally the transaction of the change it records).
 pub(crate) async fn append(conn: &impl ConnectionTrait, e: NewEntry) -> Result<()> {
-    ActiveModel {
+    conn.execute_raw(append_statement(conn.get_database_backend(), e))
+        .await?;
+    Ok(())
+}
+
+/// The statement [`append`] runs (for transactions that are not SeaORM's, like an import's).
+pub(crate) fn append_statement(backend: DbBackend, e: NewEntry) -> Statement {
+    AuditLog::insert(ActiveModel {
         at: Set(Utc::now()),
         actor_user_id: Set(e.actor_user_id),
         actor_roles: Set(e.actor_roles),
@@ -145,10 +153,8 @@ pub(crate) async fn append(conn: &impl ConnectionTrait, e: NewEntry) -> Result<(
         ip: Set(e.ip),
         detail: Set(e.detail.map(|d| d.to_string())),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    Ok(())
+    })
+    .build(backend)
 }
 
 /// One audit row as shown to readers (the table's row itself: it holds no secrets).

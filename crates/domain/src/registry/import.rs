@@ -279,14 +279,20 @@ pub fn parse_categories(cell: &str) -> Result<Vec<Category>, FieldError> {
 /// village column (the mapping step can set one village for a whole file).
 pub fn row_to_form(
     map: &ColumnMap,
-    cells: &[String],
+    mut cells: Vec<String>,
     default_village: Option<&str>,
 ) -> (PersonForm, String) {
     let mut f = PersonForm::default();
     let mut cats = String::new();
     for (i, field) in map.iter().enumerate() {
         let Some(field) = field else { continue };
-        let v = cells.get(i).map(|s| s.trim()).unwrap_or("").to_owned();
+        // The cell moves into the form (no copy unless it needs trimming).
+        let v = cells.get_mut(i).map(std::mem::take).unwrap_or_default();
+        let v = if v.trim().len() == v.len() {
+            v
+        } else {
+            v.trim().to_owned()
+        };
         match field {
             ImportField::IdKind => f.id_kind = v,
             ImportField::IdNumber => f.id_number = v,
@@ -369,7 +375,7 @@ mod tests {
         ];
         let (f, cats) = row_to_form(
             &map,
-            &h(&["นางสมศรี ศรีสุข", "ผู้สูงอายุ, คนพิการ, ติดเตียง", "x"]),
+            h(&["นางสมศรี ศรีสุข", "ผู้สูงอายุ, คนพิการ, ติดเตียง", "x"]),
             Some("55010101"),
         );
         assert_eq!(f.first_name, "นางสมศรี");

@@ -34,10 +34,14 @@ pub const PREFIXES: [&str; 22] = [
 /// Split an honorific prefix off a name, even when glued to it (`นางสมศรี` → (`นาง`,
 /// `สมศรี`)). Returns the prefix and the rest, trimmed.
 pub fn split_prefix(name: &str) -> (Option<&'static str>, &str) {
+    // Longest first, so `นางสาว` wins over `นาง`.
+    static LONGEST_FIRST: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut sorted = PREFIXES.to_vec();
+        sorted.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+        sorted
+    });
     let t = name.trim();
-    let mut sorted: Vec<&'static str> = PREFIXES.to_vec();
-    sorted.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
-    for p in sorted {
+    for &p in LONGEST_FIRST.iter() {
         if let Some(rest) = t.strip_prefix(p) {
             let rest = rest.trim_start();
             // `นาย` glued to a name is a prefix; but `นางาม` is not `นาง`+`าม`: the rest must
@@ -83,6 +87,15 @@ fn fold_char(c: char) -> Option<char> {
         '๐'..='๙' => char::from(b'0' + (c as u32 - '๐' as u32) as u8),
         // Separators inside numbers (ID, phone, house number) are dropped.
         '-' | '.' | '/' | '(' | ')' => return None,
+        c if c.is_ascii() => {
+            if c.is_ascii_whitespace() {
+                ' '
+            } else {
+                c.to_ascii_lowercase()
+            }
+        }
+        // The rest of the Thai block has no case.
+        '\u{0E00}'..='\u{0E7F}' => c,
         c if c.is_whitespace() => ' ',
         c => c.to_lowercase().next().unwrap_or(c),
     })

@@ -17,7 +17,7 @@ use ruamjai_domain::reports::{CountNode, Published, SMALL_COUNT, suppress};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    TransactionTrait,
+    Statement, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -67,6 +67,18 @@ pub(crate) async fn apply_deltas(
     conn: &impl ConnectionTrait,
     deltas: HashMap<(AreaCode, String), i64>,
 ) -> Result<()> {
+    for stmt in delta_statements(conn.get_database_backend(), deltas) {
+        conn.execute_raw(stmt).await?;
+    }
+    Ok(())
+}
+
+/// The statements [`apply_deltas`] runs: per-village changes summed up the area tree, added to
+/// the cache 500 rows at a time.
+pub(crate) fn delta_statements(
+    backend: DbBackend,
+    deltas: HashMap<(AreaCode, String), i64>,
+) -> Vec<Statement> {
     let mut per_area: BTreeMap<(String, String), (Option<String>, i64)> = BTreeMap::new();
     for ((village, key), d) in deltas {
         for (code, parent) in lineage_rows(&village) {
@@ -74,29 +86,30 @@ pub(crate) async fn apply_deltas(
         }
     }
     let rows: Vec<_> = per_area.into_iter().filter(|(_, (_, d))| *d != 0).collect();
-    for chunk in rows.chunks(500) {
-        let mut q = Query::insert();
-        q.into_table("area_counts")
-            .columns(["area_code", "parent_code", "category", "n"]);
-        for ((code, key), (parent, d)) in chunk {
-            q.values_panic([
-                code.clone().into(),
-                parent.clone().into(),
-                key.clone().into(),
-                (*d).into(),
-            ]);
-        }
-        q.on_conflict(
-            OnConflict::columns(["area_code", "category"])
-                .value(
-                    "n",
-                    Expr::col(("area_counts", "n")).add(Expr::col(("excluded", "n"))),
-                )
-                .to_owned(),
-        );
-        conn.execute(&q).await?;
-    }
-    Ok(())
+    rows.chunks(500)
+        .map(|chunk| {
+            let mut q = Query::insert();
+            q.into_table("area_counts")
+                .columns(["area_code", "parent_code", "category", "n"]);
+            for ((code, key), (parent, d)) in chunk {
+                q.values_panic([
+                    code.clone().into(),
+                    parent.clone().into(),
+                    key.clone().into(),
+                    (*d).into(),
+                ]);
+            }
+            q.on_conflict(
+                OnConflict::columns(["area_code", "category"])
+                    .value(
+                        "n",
+                        Expr::col(("area_counts", "n")).add(Expr::col(("excluded", "n"))),
+                    )
+                    .to_owned(),
+            );
+            backend.build(&q)
+        })
+        .collect()
 }
 
 /// One cell of a dashboard.

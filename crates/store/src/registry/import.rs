@@ -1,15 +1,16 @@
 //! Person imports (all rows or none, idempotent, recorded) and exports (what the caller may
 //! see, audited).
 //!
-//! An import first checks every row and reports every bad one with its line and fields; when
-//! any row is bad nothing is written. Rows whose identity (ID number, or names + birth date +
-//! village when there is no number) is already in the registry are skipped, so the same file
-//! twice adds nothing. Valid rows are written in one transaction with multi-row inserts and
-//! ids reserved up front, which is what makes a million rows take seconds.
+//! An import checks every row and reports every bad one with its line and fields; when any row
+//! is bad nothing is written. Rows whose identity (the ID number; names + birth date + village
+//! when there is no number) is already in the registry are skipped, so the same file twice adds
+//! nothing. Rows stream through one transaction in batches: checked on every core, compared with
+//! the registry, and written (see [`crate::bulk`]) while the next batch is being checked.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ruamjai_domain::FieldError;
 use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::audit::{AuditAction, RequestMeta};
@@ -21,16 +22,17 @@ use ruamjai_domain::registry::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Statement,
 };
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 use super::entity::{households, imports, persons};
 use super::{PersonQuery, count_keys, identity_key, today};
 use crate::audit::{self, NewEntry};
-use crate::bulk::{self, JsonRows, Ty};
-use crate::tabular::TableRow;
+use crate::bulk::{BulkTx, Rows, Ty};
+use crate::tabular::{TableError, TableRow};
 use crate::{Result, Store, StoreError};
 
 /// What to import and how.
@@ -85,7 +87,35 @@ pub struct PreparedRow {
     input: PersonInput,
     categories: Vec<CategoryInput>,
     dims: Option<PovertyDimensions>,
+    /// Identity: see [`identity_key`].
     key: String,
+    /// Folded search terms: see [`person_key`].
+    search: String,
+}
+
+impl PreparedRow {
+    fn new(
+        line: usize,
+        input: PersonInput,
+        categories: Vec<CategoryInput>,
+        dims: Option<PovertyDimensions>,
+    ) -> Self {
+        let search = person_key(
+            &input.first_name,
+            &input.last_name,
+            input.id_number.as_deref(),
+            input.phone.as_deref(),
+            input.house_number.as_deref(),
+        );
+        Self {
+            line,
+            key: identity_key(&input),
+            search,
+            input,
+            categories,
+            dims,
+        }
+    }
 }
 
 /// Rows checked, ready to write.
@@ -106,12 +136,8 @@ impl PreparedImport {
             rows: rows
                 .into_iter()
                 .enumerate()
-                .map(|(i, (input, categories, dims))| PreparedRow {
-                    line: i + 1,
-                    key: identity_key(&input),
-                    input,
-                    categories,
-                    dims,
+                .map(|(i, (input, categories, dims))| {
+                    PreparedRow::new(i + 1, input, categories, dims)
                 })
                 .collect(),
         }
@@ -158,7 +184,8 @@ pub const EXPORT_COLUMNS: [&str; 20] = [
     "updated_at",
 ];
 
-const CHUNK: usize = 900;
+/// Rows per step of an import: checked together, looked up together, written together.
+const BATCH: usize = 8_192;
 
 const HOUSEHOLD_COLS: &[(&str, Ty)] = &[
     ("id", Ty::Int),
@@ -216,46 +243,610 @@ const CATEGORY_COLS: &[(&str, Ty)] = &[
     ("recorded_by", Ty::Int),
 ];
 
-/// A household to create: village, house number, location.
-type NewHouse = (String, String, Option<(f64, f64)>, PovertyDimensions);
+/// One checked row: its line, the row when its fields are valid, and every problem found.
+type Checked = (usize, Option<PreparedRow>, Vec<FieldError>);
 
-#[derive(FromQueryResult)]
-struct IdRow {
-    id: i64,
+/// What checking a row needs (shared by the checking threads).
+struct CheckCtx {
+    map: ColumnMap,
+    default_village: Option<String>,
+    actor: Actor,
+    today: NaiveDate,
 }
 
-async fn reserve_ids(conn: &impl ConnectionTrait, table: &str, n: usize) -> Result<Vec<i64>> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let backend = conn.get_database_backend();
-    match backend {
-        DbBackend::Postgres => {
-            let rows = IdRow::find_by_statement(Statement::from_string(
-                backend,
-                format!(
-                    "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id \
-                     FROM generate_series(1, {n})"
-                ),
-            ))
-            .all(conn)
-            .await?;
-            Ok(rows.into_iter().map(|r| r.id).collect())
+impl CheckCtx {
+    fn check(&self, row: TableRow) -> Checked {
+        let (form, cats) = row_to_form(&self.map, row.cells, self.default_village.as_deref());
+        let mut errors = Vec::new();
+        let categories = match parse_categories(&cats) {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        };
+        match form.check(self.today) {
+            Ok(input) => {
+                if categories.iter().any(|c| c.is_sensitive())
+                    && !self.actor.can(Operation::ViewSensitive, &input.village)
+                {
+                    errors.push(FieldError::new("categories", "sensitive_not_permitted"));
+                }
+                let categories = categories
+                    .into_iter()
+                    .map(|category| CategoryInput {
+                        category,
+                        disability_type: None,
+                        card_number: None,
+                        card_expiry: None,
+                        note: None,
+                    })
+                    .collect();
+                let r = PreparedRow::new(row.line, input, categories, None);
+                (row.line, Some(r), errors)
+            }
+            Err(inv) => {
+                errors.extend(inv.0);
+                (row.line, None, errors)
+            }
         }
-        _ => {
-            // SQLite: the caller already holds the write lock (it wrote the import record), so
-            // nobody else can take these ids.
-            let max = IdRow::find_by_statement(Statement::from_string(
-                backend,
-                format!("SELECT COALESCE(MAX(id), 0) AS id FROM {table}"),
-            ))
-            .one(conn)
-            .await?
-            .map(|r| r.id)
-            .unwrap_or(0);
-            Ok((1..=n as i64).map(|i| max + i).collect())
-        }
     }
+}
+
+/// Rows of an import as they are read: a table already in memory, or a file read as it goes
+/// (the import then never holds the whole file). A read error ends the rows; it is reported as
+/// a bad row at its line, so nothing is written.
+pub type RowSource = Box<dyn Iterator<Item = std::result::Result<TableRow, TableError>> + Send>;
+
+/// What the checking threads hand on, in file order.
+enum Piece {
+    Rows(Vec<Checked>),
+    /// The file could not be read from this line on.
+    Unreadable(usize),
+}
+
+/// Read and check `rows` in the background: one thread reads [`BATCH`] rows at a time and deals
+/// them out in turn to a checking thread per core; batch `i` goes to checker `i % n` and comes
+/// back on that checker's queue, so taking the queues in turn yields the batches in file order.
+/// Every queue holds one or two batches, which keeps memory bounded and the checkers just ahead
+/// of the writer.
+fn check_in_background(ctx: Arc<CheckCtx>, mut rows: RowSource) -> Vec<mpsc::Receiver<Piece>> {
+    enum Input {
+        Rows(Vec<TableRow>),
+        Unreadable(usize),
+    }
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let mut inputs = Vec::with_capacity(threads);
+    let mut outputs = Vec::with_capacity(threads);
+    for _ in 0..threads {
+        let (in_tx, in_rx) = std::sync::mpsc::sync_channel::<Input>(1);
+        let (out_tx, out_rx) = mpsc::channel(2);
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            for input in in_rx {
+                let piece = match input {
+                    Input::Rows(batch) => {
+                        Piece::Rows(batch.into_iter().map(|r| ctx.check(r)).collect())
+                    }
+                    Input::Unreadable(line) => Piece::Unreadable(line),
+                };
+                if out_tx.blocking_send(piece).is_err() {
+                    return; // the import stopped
+                }
+            }
+        });
+        inputs.push(in_tx);
+        outputs.push(out_rx);
+    }
+    std::thread::spawn(move || {
+        let mut i = 0;
+        let mut unreadable = None;
+        while unreadable.is_none() {
+            let mut batch = Vec::with_capacity(BATCH);
+            for r in rows.by_ref() {
+                match r {
+                    Ok(row) => batch.push(row),
+                    Err(e) => {
+                        unreadable = Some(match e {
+                            TableError::Csv { line, .. } => line,
+                            _ => 0,
+                        });
+                        break;
+                    }
+                }
+                if batch.len() == BATCH {
+                    break;
+                }
+            }
+            if batch.is_empty() && unreadable.is_none() {
+                break;
+            }
+            if !batch.is_empty() {
+                if inputs[i % threads].send(Input::Rows(batch)).is_err() {
+                    return;
+                }
+                i += 1;
+            }
+            if let Some(line) = unreadable {
+                let _ = inputs[i % threads].send(Input::Unreadable(line));
+            }
+        }
+    });
+    outputs
+}
+
+/// One import while it runs: the transaction and what has been learnt so far.
+struct Run<'a> {
+    tx: BulkTx,
+    actor: &'a Actor,
+    /// Rows are being written (not a dry run, and no bad row yet).
+    writing: bool,
+    dry_run: bool,
+    import_id: i64,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    by: Option<i64>,
+    /// The registry had persons (or households) when the import began, so rows must be
+    /// compared with it; an empty registry can only hold what this import writes.
+    compare: bool,
+    /// Next free ids (SQLite, where the import holds the write lock); PostgreSQL draws from its
+    /// sequences.
+    next_person: i64,
+    next_house: i64,
+    seen: HashSet<String>,
+    villages: HashMap<String, bool>,
+    houses: HashMap<(String, String), i64>,
+    house_villages: HashSet<String>,
+    deltas: HashMap<(AreaCode, String), i64>,
+    report: ImportReport,
+}
+
+impl<'a> Run<'a> {
+    /// Begin: the transaction, and the import record when writing.
+    async fn begin(store: &Store, actor: &'a Actor, plan: &ImportPlan) -> Result<Run<'a>> {
+        let tx = store.bulk_begin(!plan.dry_run).await?;
+        let max_id = |table: &str| format!("SELECT CAST(MAX(id) AS TEXT) FROM {table}");
+        let backend = tx.backend();
+        let mut maxes = Vec::new();
+        for table in ["persons", "households", "imports"] {
+            let rows = tx
+                .query_text(Statement::from_string(backend, max_id(table)), 1)
+                .await?;
+            let max = rows
+                .into_iter()
+                .next()
+                .and_then(|mut r| r.pop().flatten())
+                .and_then(|s| s.parse::<i64>().ok());
+            maxes.push(max);
+        }
+        let mut run = Run {
+            compare: maxes[0].is_some() || maxes[1].is_some(),
+            next_person: maxes[0].unwrap_or(0) + 1,
+            next_house: maxes[1].unwrap_or(0) + 1,
+            tx,
+            actor,
+            writing: !plan.dry_run,
+            dry_run: plan.dry_run,
+            import_id: 0,
+            now: Utc::now(),
+            today: today(),
+            by: (actor.user_id != 0).then_some(actor.user_id),
+            seen: HashSet::new(),
+            villages: HashMap::new(),
+            houses: HashMap::new(),
+            house_villages: HashSet::new(),
+            deltas: HashMap::new(),
+            report: ImportReport {
+                dry_run: plan.dry_run,
+                ..Default::default()
+            },
+        };
+        if !plan.dry_run {
+            let id = match run.take_ids("imports", maxes[2], 1).await {
+                Ok(ids) => ids[0],
+                Err(e) => return Err(run.abandon(e).await),
+            };
+            let import = imports::ActiveModel {
+                id: sea_orm::Set(id),
+                kind: sea_orm::Set("persons".into()),
+                file_name: sea_orm::Set(plan.file_name.chars().take(200).collect()),
+                file_sha256: sea_orm::Set(plan.file_sha256.clone()),
+                user_id: sea_orm::Set(run.by),
+                started_at: sea_orm::Set(run.now),
+                finished_at: sea_orm::Set(run.now),
+                rows_total: sea_orm::Set(0),
+                rows_added: sea_orm::Set(0),
+                rows_skipped: sea_orm::Set(0),
+                area_code: sea_orm::Set(import_root(actor).map(|r| r.to_string())),
+            };
+            if let Err(e) = run
+                .tx
+                .exec(imports::Entity::insert(import).build(backend))
+                .await
+            {
+                return Err(run.abandon(e).await);
+            }
+            run.import_id = id;
+        }
+        Ok(run)
+    }
+
+    /// Roll back after a failure and return the failure.
+    async fn abandon(self, e: StoreError) -> StoreError {
+        let _ = self.tx.rollback().await;
+        e
+    }
+
+    /// `n` new ids for `table`: counted on from the maximum on SQLite (the import holds the
+    /// write lock), drawn from the table's sequence on PostgreSQL.
+    async fn take_ids(
+        &mut self,
+        table: &str,
+        sqlite_max: Option<i64>,
+        n: usize,
+    ) -> Result<Vec<i64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let backend = self.tx.backend();
+        if backend == DbBackend::Postgres {
+            let rows = self
+                .tx
+                .query_text(
+                    Statement::from_string(
+                        backend,
+                        format!(
+                            "SELECT CAST(nextval(pg_get_serial_sequence('{table}', 'id')) AS TEXT) \
+                             FROM generate_series(1, {n})"
+                        ),
+                    ),
+                    1,
+                )
+                .await?;
+            return Ok(rows
+                .into_iter()
+                .filter_map(|mut r| r.pop().flatten()?.parse().ok())
+                .collect());
+        }
+        let next = match table {
+            "persons" => &mut self.next_person,
+            "households" => &mut self.next_house,
+            _ => return Ok(vec![sqlite_max.unwrap_or(0) + 1]),
+        };
+        let first = *next;
+        *next += n as i64;
+        Ok((first..first + n as i64).collect())
+    }
+
+    fn bad(&mut self, line: usize, errors: Vec<FieldError>) {
+        self.writing = false;
+        self.report.errors.push(ImportRowError { line, errors });
+    }
+
+    /// Take one batch of checked rows: duplicates inside the file, villages, rows already in
+    /// the registry; then write what is left (unless this is a dry run or a row was bad).
+    async fn take(&mut self, checked: Vec<Checked>) -> Result<()> {
+        let mut rows = Vec::with_capacity(checked.len());
+        for (line, row, mut errors) in checked {
+            if let Some(r) = row {
+                if !self.seen.insert(r.key.clone()) {
+                    let field = if r.input.id_number.is_some() {
+                        "id_number"
+                    } else {
+                        "first_name"
+                    };
+                    errors.push(FieldError::new(field, "duplicate_in_file"));
+                }
+                if errors.is_empty() {
+                    rows.push(r);
+                }
+            }
+            if !errors.is_empty() {
+                self.bad(line, errors);
+            }
+        }
+        self.check_villages(&mut rows).await?;
+        self.drop_existing(&mut rows).await?;
+        self.report.added += rows.len();
+        self.households(&rows).await?;
+        if self.writing {
+            self.write_persons(rows).await?;
+        }
+        Ok(())
+    }
+
+    /// Each village must exist and be inside the caller's import and edit scope (outside scope
+    /// looks exactly like not existing).
+    async fn check_villages(&mut self, rows: &mut Vec<PreparedRow>) -> Result<()> {
+        let unknown: HashSet<&str> = rows
+            .iter()
+            .map(|r| r.input.village.as_str())
+            .filter(|v| !self.villages.contains_key(*v))
+            .collect();
+        if !unknown.is_empty() {
+            let unknown: Vec<&str> = unknown.into_iter().collect();
+            let found: HashSet<String> = self
+                .tx
+                .existing("areas", "code", "", &unknown)
+                .await?
+                .into_iter()
+                .collect();
+            for r in rows.iter() {
+                let v = &r.input.village;
+                if !self.villages.contains_key(v.as_str()) {
+                    let fine = found.contains(v.as_str())
+                        && self.actor.can(Operation::ImportPersons, v)
+                        && self.actor.can(Operation::EditPersons, v);
+                    self.villages.insert(v.to_string(), fine);
+                }
+            }
+        }
+        let mut bad = Vec::new();
+        rows.retain(|r| {
+            let fine = self.villages[r.input.village.as_str()];
+            if !fine {
+                bad.push(r.line);
+            }
+            fine
+        });
+        for line in bad {
+            self.bad(
+                line,
+                vec![FieldError::new("village_code", "village_not_found")],
+            );
+        }
+        Ok(())
+    }
+
+    /// Rows already in the registry are skipped: this is what makes a re-run add nothing. A
+    /// person with an ID number is the same person as a stored one with that number; without a
+    /// number, the same names, birth date and village.
+    async fn drop_existing(&mut self, rows: &mut Vec<PreparedRow>) -> Result<()> {
+        if !self.compare || rows.is_empty() {
+            return Ok(());
+        }
+        let numbers: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.input.id_number.as_deref())
+            .collect();
+        let keys: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.input.id_number.is_none())
+            .map(|r| r.key.as_str())
+            .collect();
+        let mut found: HashSet<String> = HashSet::new();
+        if !numbers.is_empty() {
+            found.extend(
+                self.tx
+                    .existing("persons", "id_number", "", &numbers)
+                    .await?,
+            );
+        }
+        if !keys.is_empty() {
+            found.extend(
+                self.tx
+                    .existing("persons", "identity_key", " AND id_number IS NULL", &keys)
+                    .await?,
+            );
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        let before = rows.len();
+        rows.retain(|r| {
+            !found.contains(match &r.input.id_number {
+                Some(n) => n.as_str(),
+                None => r.key.as_str(),
+            })
+        });
+        self.report.skipped += before - rows.len();
+        Ok(())
+    }
+
+    /// Households by (village, house number): existing ones are found, new ones created (or,
+    /// in a dry run, counted).
+    async fn households(&mut self, rows: &[PreparedRow]) -> Result<()> {
+        if self.compare {
+            let villages: HashSet<&str> = rows
+                .iter()
+                .filter(|r| r.input.house_number.is_some())
+                .map(|r| r.input.village.as_str())
+                .filter(|v| !self.house_villages.contains(*v))
+                .collect();
+            let villages: Vec<&str> = villages.into_iter().collect();
+            for chunk in villages.chunks(900) {
+                let q = households::Entity::find()
+                    .select_only()
+                    .column_as(Expr::cust("CAST(id AS TEXT)"), "id")
+                    .column(households::Column::VillageCode)
+                    .column(households::Column::HouseNumber)
+                    .filter(households::Column::VillageCode.is_in(chunk.iter().copied()))
+                    .build(self.tx.backend());
+                for r in self.tx.query_text(q, 3).await? {
+                    if let [Some(id), Some(v), Some(h)] = &r[..]
+                        && let Ok(id) = id.parse()
+                    {
+                        self.houses.insert((v.clone(), h.clone()), id);
+                    }
+                }
+            }
+            self.house_villages
+                .extend(villages.into_iter().map(str::to_owned));
+        }
+        let mut new_houses = Vec::new();
+        for r in rows {
+            if let Some(h) = &r.input.house_number {
+                let k = (r.input.village.to_string(), h.clone());
+                if !self.houses.contains_key(&k) {
+                    self.houses.insert(k.clone(), 0);
+                    new_houses.push((k, r.input.location, r.dims.unwrap_or_default()));
+                }
+            }
+        }
+        self.report.households_added += new_houses.len();
+        if !self.writing || new_houses.is_empty() {
+            return Ok(());
+        }
+        let ids = self.take_ids("households", None, new_houses.len()).await?;
+        let mut out = Rows::new();
+        for ((k, loc, dims), id) in new_houses.into_iter().zip(ids) {
+            out.row()
+                .int(Some(id))
+                .text(Some(&k.0))
+                .text(Some(&k.1))
+                .float(loc.map(|l| l.0))
+                .float(loc.map(|l| l.1))
+                .boolean(dims.health)
+                .boolean(dims.living)
+                .boolean(dims.education)
+                .boolean(dims.income)
+                .boolean(dims.access)
+                .ts(self.now)
+                .ts(self.now)
+                .int(Some(1))
+                .end();
+            self.houses.insert(k, id);
+        }
+        self.tx.insert("households", HOUSEHOLD_COLS, out).await
+    }
+
+    /// Persons and their categories, and the count changes they bring.
+    async fn write_persons(&mut self, rows: Vec<PreparedRow>) -> Result<()> {
+        let ids = self.take_ids("persons", None, rows.len()).await?;
+        let unverified = Verification::Unverified.as_str();
+        let mut persons = Rows::new();
+        let mut cats = Rows::new();
+        for (r, id) in rows.iter().zip(ids) {
+            let p = &r.input;
+            let hid = p.house_number.as_ref().and_then(|h| {
+                self.houses
+                    .get(&(p.village.to_string(), h.clone()))
+                    .copied()
+            });
+            persons
+                .row()
+                .int(Some(id))
+                .text(Some(p.id_kind.as_str()))
+                .text(p.id_number.as_deref())
+                .text(p.prefix.as_deref())
+                .text(Some(&p.first_name))
+                .text(Some(&p.last_name))
+                .text(p.sex.map(|s| s.as_str()))
+                .date(p.birth.map(|b| b.date))
+                .text(p.birth.map(|b| b.precision.as_str()))
+                .text(p.phone.as_deref())
+                .text(Some(p.village.as_str()))
+                .int(hid)
+                .text(p.relation.map(|r| r.as_str()))
+                .float(p.location.map(|l| l.0))
+                .float(p.location.map(|l| l.1))
+                .text(Some(p.status.as_str()))
+                .date(p.status_date)
+                .text(Some(unverified))
+                .text(Some(&r.search))
+                .text(Some(&r.key))
+                .int(Some(self.import_id))
+                .ts(self.now)
+                .ts(self.now)
+                .int(self.by)
+                .int(self.by)
+                .int(Some(1))
+                .end();
+            for c in &r.categories {
+                cats.row()
+                    .int(Some(id))
+                    .text(Some(c.category.as_str()))
+                    .text(c.disability_type.map(|d| d.as_str()))
+                    .text(c.card_number.as_deref())
+                    .date(c.card_expiry)
+                    .text(c.note.as_deref())
+                    .ts(self.now)
+                    .int(self.by)
+                    .end();
+            }
+            let cs: Vec<Category> = r.categories.iter().map(|c| c.category).collect();
+            for k in count_keys(p.status.as_str(), p.birth, &cs, self.today) {
+                *self
+                    .deltas
+                    .entry((p.village.clone(), k.to_owned()))
+                    .or_insert(0) += 1;
+            }
+        }
+        self.tx.insert("persons", PERSON_COLS, persons).await?;
+        self.tx
+            .insert("person_categories", CATEGORY_COLS, cats)
+            .await
+    }
+
+    /// End: roll back a dry run or a run with bad rows; otherwise add the counts, finish the
+    /// import record, audit, commit, and refresh the public snapshot.
+    async fn finish(
+        mut self,
+        store: &Store,
+        plan: &ImportPlan,
+        meta: &RequestMeta,
+    ) -> Result<ImportReport> {
+        self.report.errors.sort_by_key(|e| e.line);
+        if self.dry_run || !self.report.errors.is_empty() {
+            self.tx.rollback().await?;
+            return Ok(self.report);
+        }
+        let backend = self.tx.backend();
+        let mut stmts = super::counts::delta_statements(backend, std::mem::take(&mut self.deltas));
+        stmts.push(
+            imports::Entity::update_many()
+                .col_expr(imports::Column::FinishedAt, Expr::value(Utc::now()))
+                .col_expr(
+                    imports::Column::RowsTotal,
+                    Expr::value(self.report.rows_total as i64),
+                )
+                .col_expr(
+                    imports::Column::RowsAdded,
+                    Expr::value(self.report.added as i64),
+                )
+                .col_expr(
+                    imports::Column::RowsSkipped,
+                    Expr::value(self.report.skipped as i64),
+                )
+                .filter(imports::Column::Id.eq(self.import_id))
+                .build(backend),
+        );
+        let mut e = NewEntry::by(self.actor, AuditAction::PersonImport, meta)
+            .entity("import", self.import_id)
+            .detail(serde_json::json!({
+                "file_sha256": plan.file_sha256,
+                "rows": self.report.rows_total,
+                "added": self.report.added,
+                "skipped": self.report.skipped,
+                "households_added": self.report.households_added,
+            }));
+        if let Some(r) = import_root(self.actor) {
+            e = e.area(&r);
+        }
+        stmts.push(audit::append_statement(backend, e));
+        for s in stmts {
+            if let Err(e) = self.tx.exec(s).await {
+                return Err(self.abandon(e).await);
+            }
+        }
+        self.tx.commit().await?;
+        self.report.import_id = Some(self.import_id);
+        // The public snapshot follows the new counts.
+        store.refresh_public_counts().await?;
+        Ok(self.report)
+    }
+}
+
+/// The area an import is recorded under: the caller's first importing grant.
+fn import_root(actor: &Actor) -> Option<AreaCode> {
+    actor
+        .grants
+        .iter()
+        .find(|g| g.role.allows(Operation::ImportPersons))
+        .and_then(|g| g.area.clone())
 }
 
 impl Store {
@@ -269,276 +860,82 @@ impl Store {
         progress: Progress<'_>,
         meta: &RequestMeta,
     ) -> Result<ImportReport> {
+        let total = rows.len();
+        self.import_persons_from(
+            actor,
+            plan,
+            Box::new(rows.into_iter().map(Ok)),
+            total,
+            progress,
+            meta,
+        )
+        .await
+    }
+
+    /// [`Store::import_persons`] from rows as they are read; `expected` rows (an estimate, for
+    /// progress only).
+    ///
+    /// The rows stream through: checked on every core a batch at a time, compared with the
+    /// registry and written while the next batch is checked. The first bad row stops the
+    /// writing (checking goes on, so every bad row is reported) and the transaction is rolled
+    /// back at the end: all rows or none.
+    pub async fn import_persons_from(
+        &self,
+        actor: &Actor,
+        plan: &ImportPlan,
+        rows: RowSource,
+        expected: usize,
+        progress: Progress<'_>,
+        meta: &RequestMeta,
+    ) -> Result<ImportReport> {
         if !actor.can_somewhere(Operation::ImportPersons) {
             return Err(StoreError::Forbidden);
         }
-        let mut report = ImportReport {
-            rows_total: rows.len(),
-            dry_run: plan.dry_run,
-            ..Default::default()
-        };
-        report.previous = imports::Entity::find()
+        let previous = imports::Entity::find()
             .filter(imports::Column::FileSha256.eq(&plan.file_sha256))
             .order_by_desc(imports::Column::Id)
             .one(&self.db)
             .await?
             .map(|m| (m.id, m.finished_at));
-        let prepared = self
-            .prepare_import(actor, plan, rows, progress, &mut report)
-            .await?;
-        if !report.errors.is_empty() || plan.dry_run {
-            if plan.dry_run {
-                report.households_added = self.count_new_households(&prepared).await?;
+        let ctx = Arc::new(CheckCtx {
+            map: plan.map.clone(),
+            default_village: plan.default_village.as_ref().map(|v| v.to_string()),
+            actor: actor.clone(),
+            today: today(),
+        });
+        let mut run = Run::begin(self, actor, plan).await?;
+        let phase = if plan.dry_run { "check" } else { "write" };
+        progress(phase, 0, expected);
+        let mut queues = check_in_background(ctx, rows);
+        let mut done = 0;
+        for i in 0.. {
+            let n = queues.len();
+            let batch = match queues[i % n].recv().await {
+                None => break,
+                Some(Piece::Rows(b)) => b,
+                Some(Piece::Unreadable(line)) => {
+                    run.bad(line, vec![FieldError::new("file", "file_unreadable")]);
+                    break;
+                }
+            };
+            done += batch.len();
+            if let Err(e) = run.take(batch).await {
+                return Err(run.abandon(e).await);
             }
-            return Ok(report);
+            progress(phase, done, expected.max(done));
         }
-        self.write_import(actor, plan, prepared, progress, meta, &mut report)
-            .await?;
+        drop(queues);
+        run.report.rows_total = done;
+        progress("counts", 0, 1);
+        let mut report = run.finish(self, plan, meta).await?;
+        progress("counts", 1, 1);
+        report.previous = previous;
         Ok(report)
     }
 
-    /// Check rows: fields, villages (existing and in scope), sensitive categories, duplicates
-    /// inside the file; and drop rows already in the registry.
-    async fn prepare_import(
-        &self,
-        actor: &Actor,
-        plan: &ImportPlan,
-        rows: Vec<TableRow>,
-        progress: Progress<'_>,
-        report: &mut ImportReport,
-    ) -> Result<PreparedImport> {
-        let t = today();
-        let total = rows.len();
-        let default_village = plan.default_village.as_ref().map(|v| v.to_string());
-        let mut ok: Vec<PreparedRow> = Vec::with_capacity(total);
-        // Checking a row is pure CPU: the rows are checked on every core, in order-keeping
-        // chunks; duplicates inside the file are then found in one ordered pass.
-        type Checked = (
-            usize,
-            Result<(PersonInput, Vec<Category>, String), ()>,
-            Vec<FieldError>,
-        );
-        let check_row = |row: &TableRow| -> Checked {
-            let (form, cats) = row_to_form(&plan.map, &row.cells, default_village.as_deref());
-            let mut errors = Vec::new();
-            let categories = match parse_categories(&cats) {
-                Ok(c) => c,
-                Err(e) => {
-                    errors.push(e);
-                    Vec::new()
-                }
-            };
-            match form.check(t) {
-                Ok(input) => {
-                    if categories.iter().any(|c| c.is_sensitive())
-                        && !actor.can(Operation::ViewSensitive, &input.village)
-                    {
-                        errors.push(FieldError::new("categories", "sensitive_not_permitted"));
-                    }
-                    let key = identity_key(&input);
-                    (row.line, Ok((input, categories, key)), errors)
-                }
-                Err(inv) => {
-                    errors.extend(inv.0);
-                    (row.line, Err(()), errors)
-                }
-            }
-        };
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8);
-        let per = total.div_ceil(threads).max(1);
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let checked: Vec<Checked> = std::thread::scope(|scope| {
-            let handles: Vec<_> = rows
-                .chunks(per)
-                .map(|chunk| {
-                    let done = &done;
-                    let check_row = &check_row;
-                    scope.spawn(move || {
-                        let mut out = Vec::with_capacity(chunk.len());
-                        for (i, row) in chunk.iter().enumerate() {
-                            out.push(check_row(row));
-                            if i % 10_000 == 9_999 {
-                                let d =
-                                    done.fetch_add(10_000, std::sync::atomic::Ordering::Relaxed);
-                                progress("check", d + 10_000, total);
-                            }
-                        }
-                        out
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("row checking does not panic"))
-                .collect()
-        });
-        drop(rows);
-        let mut first_line: HashMap<String, usize> = HashMap::with_capacity(total);
-        for (line, result, mut errors) in checked {
-            if let Ok((input, categories, key)) = result {
-                if first_line.contains_key(&key) {
-                    errors.push(FieldError::new(
-                        if input.id_number.is_some() {
-                            "id_number"
-                        } else {
-                            "first_name"
-                        },
-                        "duplicate_in_file",
-                    ));
-                } else {
-                    first_line.insert(key.clone(), line);
-                }
-                if errors.is_empty() {
-                    ok.push(PreparedRow {
-                        line,
-                        input,
-                        categories: categories
-                            .into_iter()
-                            .map(|category| CategoryInput {
-                                category,
-                                disability_type: None,
-                                card_number: None,
-                                card_expiry: None,
-                                note: None,
-                            })
-                            .collect(),
-                        dims: None,
-                        key,
-                    });
-                }
-            }
-            if !errors.is_empty() {
-                report.errors.push(ImportRowError { line, errors });
-            }
-        }
-        progress("check", total, total);
-
-        // Villages: each must exist and be inside the caller's import and edit scope (outside
-        // scope looks exactly like not existing).
-        let villages: HashSet<String> = ok.iter().map(|r| r.input.village.to_string()).collect();
-        let mut known: HashSet<String> = HashSet::new();
-        let villages: Vec<String> = villages.into_iter().collect();
-        for chunk in villages.chunks(CHUNK) {
-            for a in crate::areas::entity::Entity::find()
-                .filter(crate::areas::entity::Column::Code.is_in(chunk.iter().cloned()))
-                .all(&self.db)
-                .await?
-            {
-                known.insert(a.code);
-            }
-        }
-        let mut bad_village = Vec::new();
-        ok.retain(|r| {
-            let v = &r.input.village;
-            let fine = known.contains(v.as_str())
-                && actor.can(Operation::ImportPersons, v)
-                && actor.can(Operation::EditPersons, v);
-            if !fine {
-                bad_village.push(ImportRowError {
-                    line: r.line,
-                    errors: vec![FieldError::new("village_code", "village_not_found")],
-                });
-            }
-            fine
-        });
-        report.errors.extend(bad_village);
-        report.errors.sort_by_key(|e| e.line);
-
-        // Already in the registry: skipped (this is what makes a re-run add nothing).
-        let keys: Vec<String> = ok.iter().map(|r| r.key.clone()).collect();
-        progress("compare", 0, keys.len());
-        let existing: HashSet<String> = bulk::existing(&self.db, "persons", "identity_key", &keys)
-            .await?
-            .into_iter()
-            .collect();
-        // A number already stored under another identity (another kind) would break the unique
-        // index: report it rather than fail the transaction.
-        let numbers: Vec<String> = ok
-            .iter()
-            .filter(|r| !existing.contains(&r.key))
-            .filter_map(|r| r.input.id_number.clone())
-            .collect();
-        let taken: HashSet<String> = bulk::existing(&self.db, "persons", "id_number", &numbers)
-            .await?
-            .into_iter()
-            .collect();
-        let before = ok.len();
-        let mut taken_errors = Vec::new();
-        ok.retain(|r| {
-            if existing.contains(&r.key) {
-                return false;
-            }
-            if r.input
-                .id_number
-                .as_ref()
-                .is_some_and(|n| taken.contains(n))
-            {
-                taken_errors.push(ImportRowError {
-                    line: r.line,
-                    errors: vec![FieldError::new("id_number", "id_taken")],
-                });
-                return false;
-            }
-            true
-        });
-        report.skipped = before - ok.len() - taken_errors.len();
-        if !taken_errors.is_empty() {
-            report.errors.extend(taken_errors);
-            report.errors.sort_by_key(|e| e.line);
-        }
-        report.added = ok.len();
-        progress("compare", keys.len(), keys.len());
-        Ok(PreparedImport { rows: ok })
-    }
-
-    async fn existing_households(
-        &self,
-        conn: &impl ConnectionTrait,
-        prepared: &PreparedImport,
-    ) -> Result<HashMap<(String, String), i64>> {
-        let villages: HashSet<String> = prepared
-            .rows
-            .iter()
-            .filter(|r| r.input.house_number.is_some())
-            .map(|r| r.input.village.to_string())
-            .collect();
-        let villages: Vec<String> = villages.into_iter().collect();
-        let mut out = HashMap::new();
-        for chunk in villages.chunks(CHUNK) {
-            let rows: Vec<(i64, String, String)> = households::Entity::find()
-                .select_only()
-                .column(households::Column::Id)
-                .column(households::Column::VillageCode)
-                .column(households::Column::HouseNumber)
-                .filter(households::Column::VillageCode.is_in(chunk.iter().cloned()))
-                .into_tuple()
-                .all(conn)
-                .await?;
-            for (id, v, h) in rows {
-                out.insert((v, h), id);
-            }
-        }
-        Ok(out)
-    }
-
-    async fn count_new_households(&self, prepared: &PreparedImport) -> Result<usize> {
-        let existing = self.existing_households(&self.db, prepared).await?;
-        let new: HashSet<(String, String)> = prepared
-            .rows
-            .iter()
-            .filter_map(|r| {
-                let k = (r.input.village.to_string(), r.input.house_number.clone()?);
-                (!existing.contains_key(&k)).then_some(k)
-            })
-            .collect();
-        Ok(new.len())
-    }
-
     /// Write rows from a trusted generator (demo data, benchmarks) as one recorded import, all
-    /// or nothing: the caller guarantees the rows are new and valid.
+    /// or nothing: the caller guarantees the rows are valid; rows already in the registry are
+    /// skipped as in any import.
     pub async fn import_prepared(
         &self,
         actor: &Actor,
@@ -547,11 +944,6 @@ impl Store {
         progress: Progress<'_>,
         meta: &RequestMeta,
     ) -> Result<ImportReport> {
-        let mut report = ImportReport {
-            rows_total: prepared.rows.len(),
-            added: prepared.rows.len(),
-            ..Default::default()
-        };
         let plan = ImportPlan {
             file_name: file_name.to_owned(),
             file_sha256: String::new(),
@@ -559,193 +951,27 @@ impl Store {
             default_village: None,
             dry_run: false,
         };
-        self.write_import(actor, &plan, prepared, progress, meta, &mut report)
-            .await?;
-        Ok(report)
-    }
-
-    async fn write_import(
-        &self,
-        actor: &Actor,
-        plan: &ImportPlan,
-        prepared: PreparedImport,
-        progress: Progress<'_>,
-        meta: &RequestMeta,
-        report: &mut ImportReport,
-    ) -> Result<()> {
-        let started = Utc::now();
-        let txn = self.db.begin().await?;
-        // The import record first: on SQLite this takes the write lock for the whole run.
-        let root = actor
-            .grants
-            .iter()
-            .find(|g| g.role.allows(Operation::ImportPersons))
-            .and_then(|g| g.area.clone());
-        let import = imports::ActiveModel {
-            kind: sea_orm::Set("persons".into()),
-            file_name: sea_orm::Set(plan.file_name.chars().take(200).collect()),
-            file_sha256: sea_orm::Set(plan.file_sha256.clone()),
-            user_id: sea_orm::Set((actor.user_id != 0).then_some(actor.user_id)),
-            started_at: sea_orm::Set(started),
-            finished_at: sea_orm::Set(started),
-            rows_total: sea_orm::Set(report.rows_total as i64),
-            rows_added: sea_orm::Set(0),
-            rows_skipped: sea_orm::Set(0),
-            area_code: sea_orm::Set(root.as_ref().map(|r| r.to_string())),
-            ..Default::default()
-        };
-        let import = sea_orm::ActiveModelTrait::insert(import, &txn).await?;
-
-        // Households: existing ones by (village, house number); new ones get reserved ids.
-        let mut houses = self.existing_households(&txn, &prepared).await?;
-        let mut new_houses: Vec<NewHouse> = Vec::new();
-        for r in &prepared.rows {
-            if let Some(h) = &r.input.house_number {
-                let k = (r.input.village.to_string(), h.clone());
-                if !houses.contains_key(&k) {
-                    houses.insert(k.clone(), 0);
-                    new_houses.push((k.0, k.1, r.input.location, r.dims.unwrap_or_default()));
-                }
-            }
-        }
-        let hids = reserve_ids(&txn, "households", new_houses.len()).await?;
-        let now = Utc::now();
-        const BULK: usize = 5_000;
-        for (chunk_no, (chunk, ids)) in new_houses.chunks(BULK).zip(hids.chunks(BULK)).enumerate() {
-            progress("households", chunk_no * BULK, new_houses.len());
-            let mut rows = JsonRows::new();
-            for ((v, h, loc, dims), id) in chunk.iter().zip(ids) {
-                houses.insert((v.clone(), h.clone()), *id);
-                rows.row()
-                    .int(Some(*id))
-                    .text(Some(v))
-                    .text(Some(h))
-                    .float(loc.map(|l| l.0))
-                    .float(loc.map(|l| l.1))
-                    .boolean(dims.health)
-                    .boolean(dims.living)
-                    .boolean(dims.education)
-                    .boolean(dims.income)
-                    .boolean(dims.access)
-                    .ts(now)
-                    .ts(now)
-                    .int(Some(1))
-                    .end();
-            }
-            bulk::insert(&txn, "households", HOUSEHOLD_COLS, rows).await?;
-        }
-        report.households_added = new_houses.len();
-
-        // Persons and their categories.
-        let pids = reserve_ids(&txn, "persons", prepared.rows.len()).await?;
         let total = prepared.rows.len();
-        let t = today();
-        let mut deltas: HashMap<(AreaCode, String), i64> = HashMap::new();
-        let by = (actor.user_id != 0).then_some(actor.user_id);
-        let unverified = Verification::Unverified.as_str();
-        for (chunk_no, (chunk, ids)) in prepared
-            .rows
-            .chunks(BULK)
-            .zip(pids.chunks(BULK))
-            .enumerate()
-        {
-            progress("write", chunk_no * BULK, total);
-            let mut rows = JsonRows::new();
-            let mut cats = JsonRows::new();
-            for (r, id) in chunk.iter().zip(ids) {
-                let p = &r.input;
-                let hid = p
-                    .house_number
-                    .as_ref()
-                    .and_then(|h| houses.get(&(p.village.to_string(), h.clone())).copied());
-                let key = person_key(
-                    &p.first_name,
-                    &p.last_name,
-                    p.id_number.as_deref(),
-                    p.phone.as_deref(),
-                    p.house_number.as_deref(),
-                );
-                rows.row()
-                    .int(Some(*id))
-                    .text(Some(p.id_kind.as_str()))
-                    .text(p.id_number.as_deref())
-                    .text(p.prefix.as_deref())
-                    .text(Some(&p.first_name))
-                    .text(Some(&p.last_name))
-                    .text(p.sex.map(|s| s.as_str()))
-                    .date(p.birth.map(|b| b.date))
-                    .text(p.birth.map(|b| b.precision.as_str()))
-                    .text(p.phone.as_deref())
-                    .text(Some(p.village.as_str()))
-                    .int(hid)
-                    .text(p.relation.map(|r| r.as_str()))
-                    .float(p.location.map(|l| l.0))
-                    .float(p.location.map(|l| l.1))
-                    .text(Some(p.status.as_str()))
-                    .date(p.status_date)
-                    .text(Some(unverified))
-                    .text(Some(&key))
-                    .text(Some(&r.key))
-                    .int(Some(import.id))
-                    .ts(now)
-                    .ts(now)
-                    .int(by)
-                    .int(by)
-                    .int(Some(1))
-                    .end();
-                for c in &r.categories {
-                    cats.row()
-                        .int(Some(*id))
-                        .text(Some(c.category.as_str()))
-                        .text(c.disability_type.map(|d| d.as_str()))
-                        .text(c.card_number.as_deref())
-                        .date(c.card_expiry)
-                        .text(c.note.as_deref())
-                        .ts(now)
-                        .int(by)
-                        .end();
-                }
-                let cs: Vec<Category> = r.categories.iter().map(|c| c.category).collect();
-                for k in count_keys(p.status.as_str(), p.birth, &cs, t) {
-                    *deltas.entry((p.village.clone(), k.to_owned())).or_insert(0) += 1;
-                }
+        let mut run = Run::begin(self, actor, &plan).await?;
+        run.report.rows_total = total;
+        let mut rows = prepared.rows.into_iter();
+        let mut done = 0;
+        loop {
+            let batch: Vec<Checked> = rows
+                .by_ref()
+                .take(BATCH)
+                .map(|r| (r.line, Some(r), Vec::new()))
+                .collect();
+            if batch.is_empty() {
+                break;
             }
-            bulk::insert(&txn, "persons", PERSON_COLS, rows).await?;
-            bulk::insert(&txn, "person_categories", CATEGORY_COLS, cats).await?;
+            done += batch.len();
+            if let Err(e) = run.take(batch).await {
+                return Err(run.abandon(e).await);
+            }
+            progress("write", done, total);
         }
-        progress("write", total, total);
-        progress("counts", 0, 1);
-        super::counts::apply_deltas(&txn, deltas).await?;
-        let finished = Utc::now();
-        imports::Entity::update_many()
-            .col_expr(imports::Column::FinishedAt, Expr::value(finished))
-            .col_expr(imports::Column::RowsAdded, Expr::value(report.added as i64))
-            .col_expr(
-                imports::Column::RowsSkipped,
-                Expr::value(report.skipped as i64),
-            )
-            .filter(imports::Column::Id.eq(import.id))
-            .exec(&txn)
-            .await?;
-        let mut e = NewEntry::by(actor, AuditAction::PersonImport, meta)
-            .entity("import", import.id)
-            .detail(serde_json::json!({
-                "file_sha256": plan.file_sha256,
-                "rows": report.rows_total,
-                "added": report.added,
-                "skipped": report.skipped,
-                "households_added": report.households_added,
-            }));
-        if let Some(r) = &root {
-            e = e.area(r);
-        }
-        audit::append(&txn, e).await?;
-        txn.commit().await?;
-        progress("counts", 1, 1);
-        report.import_id = Some(import.id);
-        // The public snapshot follows the new counts.
-        self.refresh_public_counts().await?;
-        Ok(())
+        run.finish(self, &plan, meta).await
     }
 
     /// Export what the caller may see (active persons matching `filter`), row by row through

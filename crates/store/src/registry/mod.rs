@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 pub use counts::{AreaCounts, CountCell, Dashboard};
 pub use import::{
     EXPORT_COLUMNS, ExportFilter, GeneratedPerson, ImportPlan, ImportReport, ImportRowError,
-    PreparedImport, Progress,
+    PreparedImport, Progress, RowSource,
 };
 pub use verify::{Attestation, Consent, ConsentInput};
 

@@ -24,6 +24,8 @@ both!(
     consent_is_recorded_and_withdrawn,
     idempotency_key_applies_once,
     import_is_all_or_nothing_and_idempotent,
+    large_imports_stream_and_stay_whole,
+    an_unreadable_file_imports_nothing,
     counts_follow_writes_and_match_a_rebuild,
     public_counts_are_suppressed,
     stale_edits_are_refused,
@@ -685,7 +687,7 @@ const GOOD_CSV: &str =
 ";
 
 fn plan(csv: &str, dry_run: bool) -> (ImportPlan, Vec<ruamjai_store::tabular::TableRow>) {
-    let t = read_table(csv.as_bytes(), "list.csv", 10_000).unwrap();
+    let t = read_table(csv.as_bytes(), "list.csv", 100_000).unwrap();
     let sha = {
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(csv.as_bytes()))
@@ -997,4 +999,154 @@ async fn stale_edits_are_refused(db: TestDb) {
     let d = s.person_detail(&a, id, &meta()).await.unwrap();
     assert_eq!(d.person.first_name, "ใหม่");
     assert_eq!(d.person.version, 2);
+}
+
+/// A CSV of persons `range` (two villages, three persons per house number), with a wrong check
+/// digit on person `bad`.
+fn many_persons(range: std::ops::Range<usize>, bad: Option<usize>) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("เลขประจำตัวประชาชน,คำนำหน้า,ชื่อ,นามสกุล,วันเกิด,บ้านเลขที่,รหัสหมู่บ้าน\n");
+    for i in range {
+        let mut id = ruamjai_domain::registry::ident::complete_id(&format!("3550{i:08}"));
+        if bad == Some(i) {
+            let last = id.pop().unwrap().to_digit(10).unwrap();
+            id.push(char::from_digit((last + 1) % 10, 10).unwrap());
+        }
+        let village = if i % 2 == 0 { "55010101" } else { "55010102" };
+        writeln!(out, "{id},นาย,คน{i},สกุล{i},01/01/2500,{},{village}", i / 3).unwrap();
+    }
+    out
+}
+
+async fn count_rows(s: &Store, sql: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let raw = s.raw();
+    let stmt = sea_orm::Statement::from_string(raw.get_database_backend(), sql.to_owned());
+    raw.query_one_raw(stmt)
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+}
+
+/// Imports stream through in batches of thousands, written while the next batch is checked: a
+/// bad row near the end must still leave nothing behind, and a second import into a filled
+/// registry must find the persons and households already there.
+async fn large_imports_stream_and_stay_whole(db: TestDb) {
+    let s = &db.store;
+    villages(s).await;
+    let a = admin(s).await;
+    let households = |range: std::ops::Range<usize>| {
+        range
+            .map(|i| (i % 2, i / 3))
+            .collect::<std::collections::HashSet<_>>()
+            .len() as i64
+    };
+
+    // Three batches, the bad row in the last: the first two were already written, and undone.
+    let (p, rows) = plan(&many_persons(0..20_000, Some(19_500)), false);
+    let r = s
+        .import_persons(&a, &p, rows, NO_PROGRESS, &meta())
+        .await
+        .unwrap();
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!(r.errors[0].line, 19_502);
+    assert_eq!(r.errors[0].errors[0].field, "id_number");
+    assert!(r.import_id.is_none());
+    assert_eq!(s.count_persons().await.unwrap(), 0);
+    assert_eq!(count_rows(s, "SELECT COUNT(*) FROM households").await, 0);
+    assert_eq!(count_rows(s, "SELECT COUNT(*) FROM imports").await, 0);
+    assert_eq!(count_rows(s, "SELECT COUNT(*) FROM area_counts").await, 0);
+
+    // The same rows without the slip land whole.
+    let (p, rows) = plan(&many_persons(0..20_000, None), false);
+    let r = s
+        .import_persons(&a, &p, rows, NO_PROGRESS, &meta())
+        .await
+        .unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!((r.rows_total, r.added, r.skipped), (20_000, 20_000, 0));
+    assert_eq!(r.households_added as i64, households(0..20_000));
+    assert_eq!(s.count_persons().await.unwrap(), 20_000);
+    assert_eq!(
+        count_rows(s, "SELECT COUNT(*) FROM households").await,
+        households(0..20_000)
+    );
+
+    // Half old, half new: the old are skipped, their houses reused, the counts follow.
+    let (p, rows) = plan(&many_persons(10_000..30_000, None), false);
+    let r = s
+        .import_persons(&a, &p, rows, NO_PROGRESS, &meta())
+        .await
+        .unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!((r.added, r.skipped), (10_000, 10_000));
+    assert_eq!(
+        r.households_added as i64,
+        households(0..30_000) - households(0..20_000)
+    );
+    assert_eq!(s.count_persons().await.unwrap(), 30_000);
+    assert_eq!(
+        count_rows(s, "SELECT COUNT(*) FROM households").await,
+        households(0..30_000)
+    );
+    assert_eq!(
+        count_rows(
+            s,
+            "SELECT n FROM area_counts WHERE area_code = '' AND category = 'total'"
+        )
+        .await,
+        30_000
+    );
+    assert_eq!(
+        count_rows(
+            s,
+            "SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id \
+             WHERE h.village_code = p.village_code"
+        )
+        .await,
+        30_000,
+        "everyone lives in a household of their own village"
+    );
+    assert_eq!(count_rows(s, "SELECT COUNT(*) FROM imports").await, 2);
+
+    // SQLite imports write without enforcing foreign keys (see store::bulk::lite): every
+    // reference they made must hold.
+    if s.backend() == ruamjai_store::Backend::Sqlite {
+        use sea_orm::ConnectionTrait;
+        let broken = s
+            .raw()
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA foreign_key_check",
+            ))
+            .await
+            .unwrap();
+        assert!(broken.is_empty(), "{} dangling references", broken.len());
+    }
+}
+
+/// A file that breaks off mid-way (bad quoting, bad encoding) is reported at its line and
+/// nothing from it is kept, even rows read before the break.
+async fn an_unreadable_file_imports_nothing(db: TestDb) {
+    let s = &db.store;
+    villages(s).await;
+    let a = admin(s).await;
+    let (p, rows) = plan(&many_persons(0..10_000, None), false);
+    let broken = rows.into_iter().map(Ok).chain(std::iter::once(Err(
+        ruamjai_store::tabular::TableError::Csv {
+            line: 10_002,
+            message: "unterminated quote".into(),
+        },
+    )));
+    let r = s
+        .import_persons_from(&a, &p, Box::new(broken), 10_000, NO_PROGRESS, &meta())
+        .await
+        .unwrap();
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!(r.errors[0].line, 10_002);
+    assert_eq!(r.errors[0].errors[0].code, "file_unreadable");
+    assert_eq!(s.count_persons().await.unwrap(), 0);
+    assert_eq!(count_rows(s, "SELECT COUNT(*) FROM imports").await, 0);
 }

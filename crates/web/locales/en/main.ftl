@@ -102,6 +102,7 @@ err-already_granted = The user already has this role in this area.
 err-not_a_subdistrict = Villages can only be added to a subdistrict.
 err-invalid_village_no = The village number must be 1–99.
 err-duplicate_in_file = This appears twice in the file.
+err-file_unreadable = This line of the file cannot be read (broken quoting or text encoding), so nothing was imported.
 err-not_a_village = Must be a village (8-digit code).
 err-village_exists = This subdistrict already has a village with this number.
 err-not_found = Not found.
