@@ -62,6 +62,38 @@ pub enum AuditAction {
     PersonImport,
     /// A person list was exported.
     PersonExport,
+    /// A partner organisation was added.
+    PartnerCreate,
+    /// A partner organisation was changed.
+    PartnerUpdate,
+    /// A network of partners was made.
+    NetworkCreate,
+    /// A partner joined a network.
+    NetworkJoin,
+    /// A volunteer was added.
+    VolunteerCreate,
+    /// A volunteer was changed.
+    VolunteerUpdate,
+    /// A volunteer's record was opened.
+    VolunteerView,
+    /// Volunteers were listed (with the number shown, never the query).
+    VolunteerList,
+    /// Hours given were logged.
+    VolunteerHours,
+    /// Volunteers near a point were looked for.
+    VolunteerMatch,
+    /// A course was added to the college.
+    CourseCreate,
+    /// A session of a course was scheduled.
+    SessionCreate,
+    /// A volunteer was enrolled in a session.
+    Enrol,
+    /// Attendance was marked.
+    Attendance,
+    /// A certificate was issued (course completed; its skills granted).
+    CertificateIssue,
+    /// A certificate code was checked on the public page.
+    CertificateVerify,
 }
 
 impl AuditAction {
@@ -95,6 +127,22 @@ impl AuditAction {
             Self::DisputeResolve => "verification.resolve",
             Self::PersonImport => "person.import",
             Self::PersonExport => "person.export",
+            Self::PartnerCreate => "partner.create",
+            Self::PartnerUpdate => "partner.update",
+            Self::NetworkCreate => "network.create",
+            Self::NetworkJoin => "network.join",
+            Self::VolunteerCreate => "volunteer.create",
+            Self::VolunteerUpdate => "volunteer.update",
+            Self::VolunteerView => "volunteer.view",
+            Self::VolunteerList => "volunteer.list",
+            Self::VolunteerHours => "volunteer.hours",
+            Self::VolunteerMatch => "volunteer.match",
+            Self::CourseCreate => "college.course_create",
+            Self::SessionCreate => "college.session_create",
+            Self::Enrol => "college.enrol",
+            Self::Attendance => "college.attendance",
+            Self::CertificateIssue => "college.certificate_issue",
+            Self::CertificateVerify => "college.certificate_verify",
         }
     }
 }

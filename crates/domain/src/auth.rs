@@ -89,6 +89,13 @@ pub enum Operation {
     ImportPersons,
     /// Export person lists.
     ExportPersons,
+    /// See partner organisations, networks, volunteers (with their contact details) and the
+    /// college's records.
+    ViewNetwork,
+    /// Add and change partners, networks and volunteers, and log volunteers' hours.
+    ManageNetwork,
+    /// Run the volunteer college: courses, sessions, enrolment, attendance, certificates.
+    ManageCollege,
 }
 
 impl Role {
@@ -109,12 +116,25 @@ impl Role {
                     | AttestPersons
                     | ImportPersons
                     | ExportPersons
+                    | ViewNetwork
+                    | ManageNetwork
+                    | ManageCollege
             ),
             Role::Staff => matches!(
                 op,
-                ViewAreas | ViewPersons | EditPersons | AttestPersons | ExportPersons
+                ViewAreas
+                    | ViewPersons
+                    | EditPersons
+                    | AttestPersons
+                    | ExportPersons
+                    | ViewNetwork
+                    | ManageNetwork
+                    | ManageCollege
             ),
-            Role::Operator => matches!(op, ViewAreas | ViewPersons | EditPersons | AttestPersons),
+            Role::Operator => matches!(
+                op,
+                ViewAreas | ViewPersons | EditPersons | AttestPersons | ViewNetwork
+            ),
             Role::Viewer => matches!(op, ViewAreas),
             Role::Sensitive => matches!(op, ViewSensitive),
         }

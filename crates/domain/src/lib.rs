@@ -7,6 +7,7 @@ pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod network;
 pub mod registry;
 pub mod reports;
 pub mod thaidate;

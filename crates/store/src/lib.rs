@@ -13,6 +13,7 @@ mod bulk;
 mod db;
 mod error;
 pub mod migration;
+pub mod network;
 pub mod registry;
 pub mod tabular;
 #[cfg(any(test, feature = "testing"))]

@@ -105,6 +105,16 @@ impl PartialDate {
     /// `15 มีนาคม 2490`, Thai digits. Years ≥ 2400 are Buddhist era. Dates after `today` are
     /// refused.
     pub fn parse(field: &'static str, raw: &str, today: NaiveDate) -> Result<Self, FieldError> {
+        let d = Self::parse_any(field, raw)?;
+        if d.date > today {
+            return Err(FieldError::new(field, "date_in_future"));
+        }
+        Ok(d)
+    }
+
+    /// [`PartialDate::parse`] without the limit at today (for planned events such as a
+    /// training session).
+    pub fn parse_any(field: &'static str, raw: &str) -> Result<Self, FieldError> {
         let bad = FieldError::new(field, "date_invalid");
         let s: String = raw
             .trim()
@@ -161,9 +171,6 @@ impl PartialDate {
             (Some(m), Some(d)) => (NaiveDate::from_ymd_opt(y, m, d), Precision::Day),
         };
         let date = date.ok_or(bad)?;
-        if date > today {
-            return Err(FieldError::new(field, "date_in_future"));
-        }
         Ok(Self { date, precision })
     }
 

@@ -152,6 +152,38 @@ pub(crate) fn scope_condition(col: impl ColumnTrait, scope: &Scope) -> Option<Co
     }
 }
 
+/// Rows whose area (`col`) a caller with `scope` can *reach*: inside their subtrees, or one of
+/// the areas above them (a partner or course serving the whole province is seen from a
+/// district). Changing such rows still needs the area to be inside the scope.
+pub(crate) fn reach_condition(col: impl ColumnTrait + Copy, scope: &Scope) -> Option<Condition> {
+    let roots = match scope {
+        Scope::Everywhere => return None,
+        Scope::Within(roots) => roots,
+    };
+    let mut any = Condition::any();
+    for r in roots {
+        any = any.add(col.starts_with(r.as_str()));
+        let above: Vec<String> = r
+            .lineage()
+            .into_iter()
+            .filter(|a| a != r)
+            .map(|a| a.to_string())
+            .collect();
+        if !above.is_empty() {
+            any = any.add(col.is_in(above));
+        }
+    }
+    Some(any)
+}
+
+/// True when a caller with `scope` can reach `area` (see [`reach_condition`]).
+pub(crate) fn reaches(scope: &Scope, area: &AreaCode) -> bool {
+    match scope {
+        Scope::Everywhere => true,
+        Scope::Within(roots) => roots.iter().any(|r| area.is_within(r) || r.is_within(area)),
+    }
+}
+
 /// What a person types is text, not a LIKE pattern: wildcard characters (which never occur
 /// in area names) are dropped.
 fn strip_like_wildcards(s: &str) -> String {

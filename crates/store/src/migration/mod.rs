@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_registry;
 mod m20261123_000003_identity_index;
+mod m20261123_000004_network;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_registry::Migration),
             Box::new(m20261123_000003_identity_index::Migration),
+            Box::new(m20261123_000004_network::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 mod areas;
 mod audit;
 mod auth;
+mod network;
 mod registry;
 mod schema;
 
