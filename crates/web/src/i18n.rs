@@ -96,8 +96,18 @@ mod tests {
 
     #[test]
     fn every_key_exists_in_both_languages() {
-        let th = include_str!("../locales/th/main.ftl");
-        let en = include_str!("../locales/en/main.ftl");
+        let th = [
+            include_str!("../locales/th/main.ftl"),
+            include_str!("../locales/th/reports.ftl"),
+            include_str!("../locales/th/network.ftl"),
+        ]
+        .concat();
+        let en = [
+            include_str!("../locales/en/main.ftl"),
+            include_str!("../locales/en/reports.ftl"),
+            include_str!("../locales/en/network.ftl"),
+        ]
+        .concat();
         let keys = |s: &str| -> Vec<String> {
             let mut k: Vec<String> = s
                 .lines()
@@ -107,8 +117,11 @@ mod tests {
             k.sort();
             k
         };
-        assert_eq!(keys(th), keys(en));
-        assert!(keys(th).len() > 50);
+        assert_eq!(keys(&th), keys(&en));
+        assert!(keys(&th).len() > 50);
+        let mut unique = keys(&th);
+        unique.dedup();
+        assert_eq!(unique, keys(&th), "a key is defined twice");
     }
 
     /// A key missing from the .ftl files would show up on a page as "Unknown localization";
@@ -181,6 +194,48 @@ mod tests {
             keys.push(format!("err-{code}"));
         }
         keys.extend(Role::ALL.iter().map(|r| format!("role-{}", r.as_str())));
+        // The network's coded values, shown through `page.code(prefix, code)`.
+        {
+            use ruamjai_domain::network::*;
+            let coded = |prefix: &str, codes: Vec<&'static str>| -> Vec<String> {
+                codes.into_iter().map(|c| format!("{prefix}-{c}")).collect()
+            };
+            keys.extend(coded(
+                "sector",
+                Sector::ALL.iter().map(|v| v.as_str()).collect(),
+            ));
+            keys.extend(coded(
+                "org-type",
+                OrgType::ALL.iter().map(|v| v.as_str()).collect(),
+            ));
+            keys.extend(coded(
+                "offer",
+                Offer::ALL.iter().map(|v| v.as_str()).collect(),
+            ));
+            keys.extend(coded(
+                "volunteer-kind",
+                VolunteerKind::ALL.iter().map(|v| v.as_str()).collect(),
+            ));
+            keys.extend(coded(
+                "skill",
+                Skill::ALL.iter().map(|v| v.as_str()).collect(),
+            ));
+            keys.extend(coded(
+                "lang",
+                Language::ALL.iter().map(|v| v.as_str()).collect(),
+            ));
+        }
+        // Labels and hints passed to `_input.html` (`label_key`, `hint_key`).
+        for text in &sources {
+            for marker in ["label_key = \"", "hint_key = \""] {
+                for part in text.split(marker).skip(1) {
+                    let key = part.split('"').next().unwrap();
+                    if !key.is_empty() {
+                        keys.push(key.to_owned());
+                    }
+                }
+            }
+        }
         for l in [
             AreaLevel::District,
             AreaLevel::Subdistrict,

@@ -226,6 +226,42 @@ impl Store {
         Ok(out)
     }
 
+    /// One session of a reachable course.
+    pub async fn course_session(&self, actor: &Actor, session_id: i64) -> Result<Session> {
+        let s = course_sessions::Entity::find_by_id(session_id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.course(actor, s.course_id).await?;
+        let enrolled = enrolments::Entity::find()
+            .filter(enrolments::Column::SessionId.eq(session_id))
+            .count(&self.db)
+            .await?;
+        Ok(Session {
+            id: s.id,
+            course_id: s.course_id,
+            date: s.on_date,
+            place: s.place,
+            trainer: s.trainer,
+            capacity: s.capacity,
+            enrolled,
+        })
+    }
+
+    /// The certificate code of an enrolment in a course the caller runs (none before
+    /// completion).
+    pub async fn certificate_code(
+        &self,
+        actor: &Actor,
+        enrolment_id: i64,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .managed_enrolment(actor, enrolment_id)
+            .await?
+            .0
+            .certificate_code)
+    }
+
     /// The session and its course, when the caller runs the course.
     async fn managed_session(
         &self,

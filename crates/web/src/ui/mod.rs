@@ -5,6 +5,7 @@ mod areas;
 mod audit;
 mod auth;
 pub(crate) mod imports;
+mod network;
 mod registry;
 mod reports;
 mod users;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .route("/villages/{code}/review", get(registry::review))
         .merge(reports::routes())
         .merge(imports::routes())
+        .merge(network::routes())
 }
 
 /// What every page's frame needs: language, CSRF token, the signed-in user, menu entries.
@@ -118,6 +120,11 @@ impl Page {
     /// A role's name in the current language.
     pub fn role(&self, r: &ruamjai_domain::auth::Role) -> String {
         self.lang.t(&format!("role-{}", r.as_str()))
+    }
+
+    /// The name of a coded value (`code("skill", "first_aid")` → the text of `skill-first_aid`).
+    pub fn code(&self, prefix: &str, code: &str) -> String {
+        self.lang.t(&format!("{prefix}-{code}"))
     }
 
     /// A vulnerability category's name.

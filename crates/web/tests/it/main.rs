@@ -2,6 +2,7 @@
 //! backends).
 
 mod api;
+mod network_ui;
 mod openapi;
 mod registry_api;
 mod reports_ui;

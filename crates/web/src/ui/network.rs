@@ -1,0 +1,889 @@
+//! The network pages: the network dashboard, partners, volunteers (with hours given), the
+//! volunteer college (courses → sessions → enrolment, attendance, completion, printable
+//! certificate) and the public certificate check.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use ruamjai_domain::areas::AreaCode;
+use ruamjai_domain::auth::Operation;
+use ruamjai_domain::network::{
+    CourseForm, HoursForm, Language, Offer, OrgType, OrganisationForm, Sector, SessionForm, Skill,
+    VolunteerForm, VolunteerKind,
+};
+use ruamjai_domain::registry::PartialDate;
+use ruamjai_store::StoreError;
+use ruamjai_store::network::college::{CertificateCheck, Course, Enrolment, Session};
+use ruamjai_store::network::{
+    NetworkDashboard, Organisation, Volunteer, VolunteerQuery, thai_today,
+};
+use serde::Deserialize;
+
+use super::{FormErrors, Page, Signed, see_other};
+use crate::AppState;
+use crate::error::WebError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/network", get(index))
+        .route("/partners", get(partners).post(create_partner))
+        .route("/volunteers", get(volunteers).post(create_volunteer))
+        .route("/volunteers/new", get(new_volunteer))
+        .route("/volunteers/{id}", get(volunteer))
+        .route("/volunteers/{id}/hours", post(log_hours))
+        .route("/college", get(college).post(create_course))
+        .route("/college/courses/{id}", get(course).post(create_session))
+        .route("/college/sessions/{id}", get(session).post(enrol))
+        .route("/college/enrolments/{id}/attendance", post(attendance))
+        .route("/college/enrolments/{id}/complete", post(complete))
+        .route("/college/enrolments/{id}/certificate", get(certificate))
+        .route("/verify", get(verify))
+}
+
+/// Typed form values, to put back into a form shown again with its errors.
+type Typed = HashMap<String, String>;
+
+fn typed(t: &Typed, k: &str) -> String {
+    t.get(k).cloned().unwrap_or_default()
+}
+
+/// The errors of a rejected form, or the failure to pass on.
+fn form_errors(e: StoreError, lang: crate::i18n::Lang) -> Result<FormErrors, WebError> {
+    match e {
+        StoreError::Invalid(i) => Ok(FormErrors::from_invalid(&i, lang)),
+        e => Err(e.into()),
+    }
+}
+
+/// A form page shown again with its errors.
+fn unprocessable(page: impl IntoResponse) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+fn need(s: &Signed, op: Operation) -> Result<(), WebError> {
+    if s.caller.actor.can_somewhere(op) {
+        Ok(())
+    } else {
+        Err(WebError::NotFound)
+    }
+}
+
+/// The caller's first area for `op`, to pre-fill area fields.
+fn own_area(s: &Signed, op: Operation) -> String {
+    s.caller
+        .actor
+        .grants
+        .iter()
+        .find(|g| g.role.allows(op))
+        .and_then(|g| g.area.as_ref().map(|a| a.to_string()))
+        .unwrap_or_default()
+}
+
+// ----- dashboard --------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "network.html")]
+struct NetworkPage {
+    page: Page,
+    d: NetworkDashboard,
+    area: String,
+    can_view: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AreaQuery {
+    #[serde(default)]
+    area: String,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(q): Query<AreaQuery>,
+) -> Result<Response, WebError> {
+    let area = match q.area.trim() {
+        "" => None,
+        a => Some(AreaCode::parse(a).map_err(|_| WebError::NotFound)?),
+    };
+    let d = state
+        .store
+        .network_dashboard(&s.caller.actor, area.as_ref())
+        .await?;
+    Ok(NetworkPage {
+        can_view: s.caller.actor.can_somewhere(Operation::ViewNetwork),
+        page: s.page,
+        d,
+        area: area.map(|a| a.to_string()).unwrap_or_default(),
+    }
+    .into_response())
+}
+
+impl NetworkPage {
+    fn hours(&self, minutes: &i64) -> String {
+        hours_text(*minutes)
+    }
+}
+
+/// Minutes as hours for people (`12.5`).
+fn hours_text(minutes: i64) -> String {
+    let h = minutes as f64 / 60.0;
+    if minutes % 60 == 0 {
+        format!("{}", minutes / 60)
+    } else {
+        format!("{h:.1}")
+    }
+}
+
+// ----- partners ---------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partners.html")]
+struct PartnersPage {
+    page: Page,
+    partners: Vec<Organisation>,
+    can_manage: bool,
+    f: Typed,
+    errors: FormErrors,
+}
+
+impl PartnersPage {
+    fn v(&self, k: &str) -> String {
+        typed(&self.f, k)
+    }
+    fn sectors(&self) -> &'static [Sector] {
+        Sector::ALL
+    }
+    fn org_types(&self) -> &'static [OrgType] {
+        OrgType::ALL
+    }
+    fn offers(&self) -> &'static [Offer] {
+        Offer::ALL
+    }
+    fn checked(&self, k: &str, code: &str) -> bool {
+        self.v(k).split(',').any(|c| c == code)
+    }
+}
+
+async fn partners_page(
+    state: &AppState,
+    s: Signed,
+    f: Typed,
+    errors: FormErrors,
+) -> Result<PartnersPage, WebError> {
+    need(&s, Operation::ViewNetwork)?;
+    let partners = state
+        .store
+        .list_organisations(&s.caller.actor, None, None)
+        .await?;
+    let mut f = f;
+    f.entry("area_code".into())
+        .or_insert_with(|| own_area(&s, Operation::ManageNetwork));
+    Ok(PartnersPage {
+        can_manage: s.caller.actor.can_somewhere(Operation::ManageNetwork),
+        page: s.page,
+        partners,
+        f,
+        errors,
+    })
+}
+
+pub async fn partners(State(state): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    Ok(
+        partners_page(&state, s, Typed::new(), FormErrors::default())
+            .await?
+            .into_response(),
+    )
+}
+
+pub async fn create_partner(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let mut t = Typed::new();
+    let mut offers = Vec::new();
+    for (k, v) in f {
+        if k == "offers" {
+            offers.push(v);
+        } else {
+            t.insert(k, v);
+        }
+    }
+    t.insert("offers".into(), offers.join(","));
+    let form = OrganisationForm {
+        name_th: typed(&t, "name_th"),
+        name_en: typed(&t, "name_en"),
+        sector: typed(&t, "sector"),
+        org_type: typed(&t, "org_type"),
+        area_code: typed(&t, "area_code"),
+        contact_name: typed(&t, "contact_name"),
+        phone: typed(&t, "phone"),
+        email: typed(&t, "email"),
+        offers: typed(&t, "offers"),
+        offer_note: typed(&t, "offer_note"),
+    };
+    let result = match form.check() {
+        Ok(input) => {
+            state
+                .store
+                .create_organisation(&s.caller.actor, input, &s.page.meta)
+                .await
+        }
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/partners")),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(partners_page(&state, s, t, errors).await?))
+        }
+    }
+}
+
+// ----- volunteers -------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "volunteers.html")]
+struct VolunteersPage {
+    page: Page,
+    list: Vec<Volunteer>,
+    q: VolunteersQuery,
+    can_manage: bool,
+}
+
+impl VolunteersPage {
+    fn kinds(&self) -> &'static [VolunteerKind] {
+        VolunteerKind::ALL
+    }
+    fn skills(&self) -> &'static [Skill] {
+        Skill::ALL
+    }
+    fn hours(&self, v: &Volunteer) -> String {
+        hours_text(v.minutes_given)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct VolunteersQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    skill: String,
+}
+
+pub async fn volunteers(
+    State(state): State<AppState>,
+    s: Signed,
+    Query(q): Query<VolunteersQuery>,
+) -> Result<Response, WebError> {
+    need(&s, Operation::ViewNetwork)?;
+    let list = state
+        .store
+        .list_volunteers(
+            &s.caller.actor,
+            &VolunteerQuery {
+                area: None,
+                kind: VolunteerKind::parse(&q.kind),
+                skill: Skill::parse(&q.skill),
+                q: q.q.clone(),
+                limit: 200,
+            },
+            &s.page.meta,
+        )
+        .await?;
+    Ok(VolunteersPage {
+        can_manage: s.caller.actor.can_somewhere(Operation::ManageNetwork),
+        page: s.page,
+        list,
+        q,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "volunteer_form.html")]
+struct VolunteerFormPage {
+    page: Page,
+    f: Typed,
+    errors: FormErrors,
+    partners: Vec<Organisation>,
+}
+
+impl VolunteerFormPage {
+    fn v(&self, k: &str) -> String {
+        typed(&self.f, k)
+    }
+    fn kinds(&self) -> &'static [VolunteerKind] {
+        VolunteerKind::ALL
+    }
+    fn skills(&self) -> &'static [Skill] {
+        Skill::ALL
+    }
+    fn languages(&self) -> &'static [Language] {
+        Language::ALL
+    }
+    fn has(&self, k: &str, code: &str) -> bool {
+        self.v(k).split(',').any(|c| c == code)
+    }
+}
+
+async fn volunteer_form(
+    state: &AppState,
+    s: Signed,
+    f: Typed,
+    errors: FormErrors,
+) -> Result<VolunteerFormPage, WebError> {
+    need(&s, Operation::ManageNetwork)?;
+    let partners = state
+        .store
+        .list_organisations(&s.caller.actor, None, None)
+        .await?;
+    Ok(VolunteerFormPage {
+        page: s.page,
+        f,
+        errors,
+        partners,
+    })
+}
+
+pub async fn new_volunteer(State(state): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    let mut f = Typed::new();
+    f.insert("area_code".into(), own_area(&s, Operation::ManageNetwork));
+    f.insert(
+        "kind".into(),
+        VolunteerKind::HealthVolunteer.as_str().into(),
+    );
+    f.insert("languages".into(), Language::Thai.as_str().into());
+    Ok(volunteer_form(&state, s, f, FormErrors::default())
+        .await?
+        .into_response())
+}
+
+/// A form whose checkbox groups (`skills`, `languages`, `offers`) repeat a name: joined with
+/// commas, the rest kept as typed.
+fn gather(f: Vec<(String, String)>, lists: &[&str]) -> Typed {
+    let mut t = Typed::new();
+    for (k, v) in f {
+        if lists.contains(&k.as_str()) {
+            let e = t.entry(k).or_default();
+            if !e.is_empty() {
+                e.push(',');
+            }
+            e.push_str(&v);
+        } else {
+            t.insert(k, v);
+        }
+    }
+    t
+}
+
+pub async fn create_volunteer(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let t = gather(f, &["skills", "languages"]);
+    let form = VolunteerForm {
+        prefix: typed(&t, "prefix"),
+        first_name: typed(&t, "first_name"),
+        last_name: typed(&t, "last_name"),
+        kind: typed(&t, "kind"),
+        phone: typed(&t, "phone"),
+        area_code: typed(&t, "area_code"),
+        lat: typed(&t, "lat"),
+        lon: typed(&t, "lon"),
+        skills: typed(&t, "skills"),
+        languages: typed(&t, "languages"),
+        availability: typed(&t, "availability"),
+        organisation_id: typed(&t, "organisation_id"),
+    };
+    let result = match form.check() {
+        Ok(input) => {
+            state
+                .store
+                .create_volunteer(&s.caller.actor, input, &s.page.meta)
+                .await
+        }
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(id) => Ok(see_other(&format!("/volunteers/{id}"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(volunteer_form(&state, s, t, errors).await?))
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "volunteer.html")]
+struct VolunteerPage {
+    page: Page,
+    vol: Volunteer,
+    can_manage: bool,
+    f: Typed,
+    errors: FormErrors,
+}
+
+impl VolunteerPage {
+    fn v(&self, k: &str) -> String {
+        typed(&self.f, k)
+    }
+    fn hours(&self) -> String {
+        hours_text(self.vol.minutes_given)
+    }
+}
+
+async fn volunteer_page(
+    state: &AppState,
+    s: Signed,
+    id: i64,
+    f: Typed,
+    errors: FormErrors,
+) -> Result<VolunteerPage, WebError> {
+    let v = state
+        .store
+        .volunteer(&s.caller.actor, id, &s.page.meta)
+        .await?;
+    let mut f = f;
+    f.entry("date".into())
+        .or_insert_with(|| s.page.today_typed());
+    Ok(VolunteerPage {
+        can_manage: s.caller.actor.can(Operation::ManageNetwork, &v.area),
+        page: s.page,
+        vol: v,
+        f,
+        errors,
+    })
+}
+
+pub async fn volunteer(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    Ok(
+        volunteer_page(&state, s, id, Typed::new(), FormErrors::default())
+            .await?
+            .into_response(),
+    )
+}
+
+pub async fn log_hours(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(t): Form<Typed>,
+) -> Result<Response, WebError> {
+    let form = HoursForm {
+        date: typed(&t, "date"),
+        hours: typed(&t, "hours"),
+        activity: typed(&t, "activity"),
+    };
+    let result = match form.check(thai_today()) {
+        Ok(input) => state
+            .store
+            .log_hours(&s.caller.actor, id, input, &s.page.meta)
+            .await
+            .map(|_| ()),
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/volunteers/{id}#hours"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(
+                volunteer_page(&state, s, id, t, errors).await?,
+            ))
+        }
+    }
+}
+
+// ----- college ----------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "college.html")]
+struct CollegePage {
+    page: Page,
+    courses: Vec<Course>,
+    can_manage: bool,
+    f: Typed,
+    errors: FormErrors,
+}
+
+impl CollegePage {
+    fn v(&self, k: &str) -> String {
+        typed(&self.f, k)
+    }
+    fn skills(&self) -> &'static [Skill] {
+        Skill::ALL
+    }
+    fn has(&self, code: &str) -> bool {
+        self.v("skills").split(',').any(|c| c == code)
+    }
+}
+
+async fn college_page(
+    state: &AppState,
+    s: Signed,
+    f: Typed,
+    errors: FormErrors,
+) -> Result<CollegePage, WebError> {
+    need(&s, Operation::ViewNetwork)?;
+    let courses = state.store.list_courses(&s.caller.actor).await?;
+    let mut f = f;
+    f.entry("area_code".into())
+        .or_insert_with(|| own_area(&s, Operation::ManageCollege));
+    Ok(CollegePage {
+        can_manage: s.caller.actor.can_somewhere(Operation::ManageCollege),
+        page: s.page,
+        courses,
+        f,
+        errors,
+    })
+}
+
+pub async fn college(State(state): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    Ok(college_page(&state, s, Typed::new(), FormErrors::default())
+        .await?
+        .into_response())
+}
+
+pub async fn create_course(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let t = gather(f, &["skills"]);
+    let form = CourseForm {
+        title_th: typed(&t, "title_th"),
+        title_en: typed(&t, "title_en"),
+        area_code: typed(&t, "area_code"),
+        skills: typed(&t, "skills"),
+        hours: typed(&t, "hours"),
+        description: typed(&t, "description"),
+    };
+    let result = match form.check() {
+        Ok(input) => {
+            state
+                .store
+                .create_course(&s.caller.actor, input, &s.page.meta)
+                .await
+        }
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(id) => Ok(see_other(&format!("/college/courses/{id}"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(college_page(&state, s, t, errors).await?))
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "course.html")]
+struct CoursePage {
+    page: Page,
+    c: Course,
+    sessions: Vec<Session>,
+    can_manage: bool,
+    f: Typed,
+    errors: FormErrors,
+}
+
+impl CoursePage {
+    fn v(&self, k: &str) -> String {
+        typed(&self.f, k)
+    }
+}
+
+async fn course_page(
+    state: &AppState,
+    s: Signed,
+    id: i64,
+    f: Typed,
+    errors: FormErrors,
+) -> Result<CoursePage, WebError> {
+    let c = state.store.course(&s.caller.actor, id).await?;
+    let sessions = state
+        .store
+        .list_course_sessions(&s.caller.actor, id)
+        .await?;
+    Ok(CoursePage {
+        can_manage: s.caller.actor.can(Operation::ManageCollege, &c.area),
+        page: s.page,
+        c,
+        sessions,
+        f,
+        errors,
+    })
+}
+
+pub async fn course(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    Ok(
+        course_page(&state, s, id, Typed::new(), FormErrors::default())
+            .await?
+            .into_response(),
+    )
+}
+
+pub async fn create_session(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(t): Form<Typed>,
+) -> Result<Response, WebError> {
+    let form = SessionForm {
+        date: typed(&t, "date"),
+        place: typed(&t, "place"),
+        trainer: typed(&t, "trainer"),
+        capacity: typed(&t, "capacity"),
+    };
+    let result = match form.check() {
+        Ok(input) => {
+            state
+                .store
+                .create_course_session(&s.caller.actor, id, input, &s.page.meta)
+                .await
+        }
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(sid) => Ok(see_other(&format!("/college/sessions/{sid}"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(course_page(&state, s, id, t, errors).await?))
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "session.html")]
+struct SessionPage {
+    page: Page,
+    c: Course,
+    session: Session,
+    enrolments: Vec<Enrolment>,
+    /// Volunteers who can be enrolled (in the caller's scope, not yet in).
+    candidates: Vec<Volunteer>,
+    errors: FormErrors,
+}
+
+async fn session_page(
+    state: &AppState,
+    s: Signed,
+    id: i64,
+    errors: FormErrors,
+) -> Result<SessionPage, WebError> {
+    let enrolments = state.store.list_enrolments(&s.caller.actor, id).await?;
+    let session = state.store.course_session(&s.caller.actor, id).await?;
+    let c = state
+        .store
+        .course(&s.caller.actor, session.course_id)
+        .await?;
+    let taken: Vec<i64> = enrolments.iter().map(|e| e.volunteer_id).collect();
+    let candidates = state
+        .store
+        .list_volunteers(
+            &s.caller.actor,
+            &VolunteerQuery {
+                limit: 500,
+                ..Default::default()
+            },
+            &s.page.meta,
+        )
+        .await?
+        .into_iter()
+        .filter(|v| v.active && !taken.contains(&v.id))
+        .collect();
+    Ok(SessionPage {
+        page: s.page,
+        c,
+        session,
+        enrolments,
+        candidates,
+        errors,
+    })
+}
+
+pub async fn session(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    Ok(session_page(&state, s, id, FormErrors::default())
+        .await?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EnrolForm {
+    #[serde(default)]
+    volunteer_id: String,
+}
+
+pub async fn enrol(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<EnrolForm>,
+) -> Result<Response, WebError> {
+    let result = match f.volunteer_id.trim().parse::<i64>() {
+        Ok(v) => state
+            .store
+            .enrol(&s.caller.actor, id, v, &s.page.meta)
+            .await
+            .map(|_| ()),
+        Err(_) => Err(StoreError::Invalid(ruamjai_domain::Invalid::one(
+            "volunteer_id",
+            "required",
+        ))),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/college/sessions/{id}"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(session_page(&state, s, id, errors).await?))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AttendanceForm {
+    #[serde(default)]
+    attended: String,
+    session_id: i64,
+}
+
+pub async fn attendance(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<AttendanceForm>,
+) -> Result<Response, WebError> {
+    let result = state
+        .store
+        .mark_attendance(&s.caller.actor, id, f.attended == "true", &s.page.meta)
+        .await;
+    session_outcome(&state, s, f.session_id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct CompleteForm {
+    #[serde(default)]
+    date: String,
+    session_id: i64,
+}
+
+pub async fn complete(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<CompleteForm>,
+) -> Result<Response, WebError> {
+    let result = match PartialDate::parse("date", &f.date, thai_today()) {
+        Ok(d) => state
+            .store
+            .complete_course(&s.caller.actor, id, d.date, &s.page.meta)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(StoreError::Invalid(ruamjai_domain::Invalid(vec![e]))),
+    };
+    session_outcome(&state, s, f.session_id, result).await
+}
+
+/// Back to the session after an action on one enrolment, or the session with the error.
+async fn session_outcome(
+    state: &AppState,
+    s: Signed,
+    session_id: i64,
+    result: Result<(), StoreError>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(see_other(&format!("/college/sessions/{session_id}"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(
+                session_page(state, s, session_id, errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "certificate.html")]
+struct CertificatePage {
+    page: Page,
+    check: CertificateCheck,
+    verify_url: String,
+}
+
+/// The printable certificate of a completed enrolment (for those who run the course).
+pub async fn certificate(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let code = state
+        .store
+        .certificate_code(&s.caller.actor, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let check = state
+        .store
+        .verify_certificate(&code, &s.page.meta)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(CertificatePage {
+        verify_url: format!("{}/verify?code={}", state.config.base_url, check.code),
+        page: s.page,
+        check,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    page: Page,
+    code: String,
+    result: Option<Option<CertificateCheck>>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    code: String,
+}
+
+/// The public certificate check: no account needed; shows name, course and date only.
+pub async fn verify(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Response, WebError> {
+    let result = if q.code.trim().is_empty() {
+        None
+    } else {
+        Some(state.store.verify_certificate(&q.code, &page.meta).await?)
+    };
+    Ok(VerifyPage {
+        page,
+        code: q.code,
+        result,
+    }
+    .into_response())
+}

@@ -1,0 +1,277 @@
+//! The network pages through the browser-facing routes: who may see volunteers, forms that
+//! name their fields, the college flow, and the public certificate check.
+
+use axum::http::StatusCode;
+use ruamjai_domain::audit::RequestMeta;
+use ruamjai_domain::auth::{Actor, Role};
+use ruamjai_store::areas::NewVillage;
+use ruamjai_store::testing::{TestDb, code, user_with_role};
+
+use crate::{Client, both};
+
+both!(
+    volunteers_are_seen_in_scope_only,
+    the_college_flow_issues_a_certificate_anyone_can_check,
+);
+
+async fn villages(db: &TestDb) {
+    for (sub, no) in [("550101", 1), ("550202", 1)] {
+        db.store
+            .create_village(
+                &Actor::command_line(),
+                &code(sub),
+                NewVillage {
+                    village_no: no,
+                    name_th: format!("บ้านทดสอบ {no}"),
+                    name_en: String::new(),
+                },
+                &RequestMeta::default(),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+fn id_from(location: &str) -> String {
+    location
+        .split(['/', '#'])
+        .rfind(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty())
+        .unwrap()
+        .to_owned()
+}
+
+async fn volunteers_are_seen_in_scope_only(db: TestDb) {
+    villages(&db).await;
+    user_with_role(&db.store, "staff@example.org", Role::Staff, Some("5501")).await;
+    user_with_role(&db.store, "other@example.org", Role::Staff, Some("5502")).await;
+    user_with_role(&db.store, "viewer@example.org", Role::Viewer, Some("55")).await;
+    let mut staff = Client::new(&db);
+    staff.login("staff@example.org").await;
+
+    // A bad form: every error next to its field, nothing stored.
+    let res = staff
+        .post_form(
+            "/volunteers",
+            &[
+                ("first_name", ""),
+                ("kind", "vhv"),
+                ("area_code", "55010101"),
+                ("availability", "whenever"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["first_name-error", "availability-error"] {
+        assert!(res.body.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    // Outside the staff's district: refused on the area field.
+    let res = staff
+        .post_form(
+            "/volunteers",
+            &[
+                ("first_name", "นอก"),
+                ("kind", "vhv"),
+                ("area_code", "55020201"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"area_code-error\""));
+    let res = staff
+        .post_form(
+            "/volunteers",
+            &[
+                ("first_name", "บุญมี"),
+                ("last_name", "ใจงาม"),
+                ("kind", "vhv"),
+                ("area_code", "55010101"),
+                ("skills", "first_aid"),
+                ("skills", "driving"),
+                ("languages", "th"),
+                ("languages", "hmn"),
+                ("availability", "always"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let path = res.location().to_owned();
+    let page = staff.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("บุญมี ใจงาม"));
+    assert!(page.body.contains("data-skill=\"first_aid\""));
+    assert!(page.body.contains("data-skill=\"driving\""));
+    assert!(page.body.contains("ม้ง"));
+
+    // Hours given add up on the page.
+    let res = staff
+        .post_form(
+            &format!("{path}/hours"),
+            &[
+                ("date", "20/11/2569"),
+                ("hours", "2.5"),
+                ("activity", "เยี่ยมบ้าน"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = staff.get(&path).await;
+    assert!(
+        page.body.contains("data-testid=\"hours-total\">2.5<"),
+        "{}",
+        page.body
+    );
+    let res = staff
+        .post_form(
+            &format!("{path}/hours"),
+            &[("date", "20/11/2569"), ("hours", "30"), ("activity", "x")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"hours-error\""));
+
+    // Another district's staff: the volunteer does not exist; the list is empty.
+    let mut other = Client::new(&db);
+    other.login("other@example.org").await;
+    assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert!(!other.get("/volunteers").await.body.contains("บุญมี"));
+    // A viewer sees the network dashboard (aggregates), not volunteers.
+    let mut viewer = Client::new(&db);
+    viewer.login("viewer@example.org").await;
+    assert_eq!(
+        viewer.get("/volunteers").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let dash = viewer.get("/network").await;
+    assert_eq!(dash.status, StatusCode::OK);
+    assert!(!dash.body.contains("บุญมี"));
+    assert!(
+        dash.body.contains("ปฐมพยาบาล"),
+        "first aid is covered in one village"
+    );
+}
+
+async fn the_college_flow_issues_a_certificate_anyone_can_check(db: TestDb) {
+    villages(&db).await;
+    user_with_role(&db.store, "college@example.org", Role::Staff, Some("5501")).await;
+    let mut c = Client::new(&db);
+    c.login("college@example.org").await;
+    let v = c
+        .post_form(
+            "/volunteers",
+            &[
+                ("first_name", "สมใจ"),
+                ("last_name", "รักถิ่น"),
+                ("kind", "caregiver"),
+                ("area_code", "55010101"),
+            ],
+        )
+        .await;
+    let volunteer = id_from(v.location());
+    let res = c
+        .post_form(
+            "/college",
+            &[
+                ("title_th", "การดูแลผู้ป่วยติดเตียง"),
+                ("area_code", "5501"),
+                ("skills", "bedridden_care"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let course = id_from(res.location());
+    let res = c
+        .post_form(
+            &format!("/college/courses/{course}"),
+            &[("date", "11/2569"), ("place", "x")],
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a month is not a date"
+    );
+    assert!(res.body.contains("id=\"date-error\""));
+    let res = c
+        .post_form(
+            &format!("/college/courses/{course}"),
+            &[("date", "20/11/2569"), ("place", "วัดภูมินทร์")],
+        )
+        .await;
+    let session = id_from(res.location());
+    let res = c
+        .post_form(
+            &format!("/college/sessions/{session}"),
+            &[("volunteer_id", &volunteer)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = c.get(&format!("/college/sessions/{session}")).await;
+    let enrolment = page
+        .body
+        .split("/college/enrolments/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    // Completing before attendance is refused with a message; then it works.
+    let complete = format!("/college/enrolments/{enrolment}/complete");
+    let res = c
+        .post_form(
+            &complete,
+            &[("date", "20/11/2569"), ("session_id", &session)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("บันทึกการเข้าร่วมก่อน"));
+    c.post_form(
+        &format!("/college/enrolments/{enrolment}/attendance"),
+        &[("attended", "true"), ("session_id", &session)],
+    )
+    .await;
+    let res = c
+        .post_form(
+            &complete,
+            &[("date", "20/11/2569"), ("session_id", &session)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = c.get(&format!("/college/sessions/{session}")).await;
+    let code = page
+        .body
+        .split("data-testid=\"certificate-code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let vpage = c.get(&format!("/volunteers/{volunteer}")).await;
+    assert!(vpage.body.contains("data-skill=\"bedridden_care\""));
+
+    // Anyone checks it, without an account.
+    let mut anyone = Client::new(&db);
+    let res = anyone
+        .get(&format!("/verify?code={}", code.to_lowercase()))
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("data-testid=\"verify-ok\""));
+    assert!(res.body.contains("สมใจ รักถิ่น"));
+    assert!(res.body.contains("การดูแลผู้ป่วยติดเตียง"));
+    assert!(!res.body.contains("55010101"));
+    let res = anyone.get("/verify?code=ABCDE-FGHJK").await;
+    assert!(res.body.contains("data-testid=\"verify-bad\""));
+    // The printable certificate is for those who run the course.
+    assert_eq!(
+        anyone
+            .get(&format!("/college/enrolments/{enrolment}/certificate"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let paper = c
+        .get(&format!("/college/enrolments/{enrolment}/certificate"))
+        .await;
+    assert!(paper.body.contains(&code));
+}
