@@ -3,6 +3,7 @@
 mod config;
 mod demo;
 mod demo_data;
+mod network;
 mod registry;
 mod serve;
 

@@ -21,6 +21,10 @@ use sha2::{Digest, Sha256};
 pub enum ImportCommand {
     /// Import persons from a CSV or XLSX file: every row lands, or none does.
     Persons(ImportPersons),
+    /// Import partner organisations (name_th, sector, org_type, area_code, …): all or none.
+    Partners(crate::network::ImportList),
+    /// Import volunteers (first_name, kind, area_code, phone, skills, …): all or none.
+    Volunteers(crate::network::ImportList),
 }
 
 #[derive(Debug, Args)]
@@ -164,7 +168,13 @@ fn print_report(r: &ImportReport, lang: Lang) {
 }
 
 pub async fn import(store: &Store, cmd: &ImportCommand) -> anyhow::Result<()> {
-    let ImportCommand::Persons(args) = cmd;
+    let args = match cmd {
+        ImportCommand::Persons(args) => args,
+        ImportCommand::Partners(args) => return crate::network::import_partners(store, args).await,
+        ImportCommand::Volunteers(args) => {
+            return crate::network::import_volunteers(store, args).await;
+        }
+    };
     let lang = if args.lang == "th" {
         Lang::Th
     } else {

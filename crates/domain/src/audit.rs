@@ -94,6 +94,10 @@ pub enum AuditAction {
     CertificateIssue,
     /// A certificate code was checked on the public page.
     CertificateVerify,
+    /// A partner list was imported.
+    PartnerImport,
+    /// A volunteer list was imported.
+    VolunteerImport,
 }
 
 impl AuditAction {
@@ -143,6 +147,8 @@ impl AuditAction {
             Self::Attendance => "college.attendance",
             Self::CertificateIssue => "college.certificate_issue",
             Self::CertificateVerify => "college.certificate_verify",
+            Self::PartnerImport => "partner.import",
+            Self::VolunteerImport => "volunteer.import",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod availability;
 pub mod certificate;
 pub mod codes;
 pub mod forms;
+pub mod import;
 pub mod matching;
 
 pub use availability::Availability;

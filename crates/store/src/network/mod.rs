@@ -9,6 +9,7 @@
 
 pub mod college;
 pub(crate) mod entity;
+pub mod import;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -204,34 +205,17 @@ impl Store {
         self.check_area(actor, Operation::ManageNetwork, &input.area)
             .await?;
         let txn = self.db.begin().await?;
-        let now = Utc::now();
-        let m = organisations::ActiveModel {
-            name_th: Set(input.name_th),
-            name_en: Set(input.name_en),
-            sector: Set(input.sector.as_str().into()),
-            org_type: Set(input.org_type.as_str().into()),
-            area_code: Set(input.area.to_string()),
-            contact_name: Set(input.contact_name),
-            phone: Set(input.phone),
-            email: Set(input.email),
-            offers: Set(join_codes(&input.offers, Offer::as_str)),
-            offer_note: Set(input.offer_note),
-            created_at: Set(now),
-            updated_at: Set(now),
-            version: Set(1),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let area = input.area.clone();
+        let id = insert_organisation(&txn, input).await?;
         audit::append(
             &txn,
             NewEntry::by(actor, AuditAction::PartnerCreate, meta)
-                .entity("organisation", m.id)
-                .area(&input.area),
+                .entity("organisation", id)
+                .area(&area),
         )
         .await?;
         txn.commit().await?;
-        Ok(m.id)
+        Ok(id)
     }
 
     /// Change a partner (optimistic: `version` is the one read).
@@ -513,40 +497,17 @@ impl Store {
                 .map_err(|_| FieldError::new("organisation_id", "not_found"))?;
         }
         let txn = self.db.begin().await?;
-        let now = Utc::now();
-        let v = volunteers::ActiveModel {
-            prefix: Set(input.prefix),
-            first_name: Set(input.first_name),
-            last_name: Set(input.last_name),
-            kind: Set(input.kind.as_str().into()),
-            phone: Set(input.phone),
-            area_code: Set(input.area.to_string()),
-            lat: Set(input.home.map(|h| h.0)),
-            lon: Set(input.home.map(|h| h.1)),
-            languages: Set(join_codes(&input.languages, Language::as_str)),
-            availability: Set(input.availability.to_text()),
-            organisation_id: Set(input.organisation_id),
-            user_id: Set(None),
-            active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-            version: Set(1),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        for s in &input.skills {
-            grant_skill(&txn, v.id, *s, None).await?;
-        }
+        let area = input.area.clone();
+        let id = insert_volunteer(&txn, input).await?;
         audit::append(
             &txn,
             NewEntry::by(actor, AuditAction::VolunteerCreate, meta)
-                .entity("volunteer", v.id)
-                .area(&input.area),
+                .entity("volunteer", id)
+                .area(&area),
         )
         .await?;
         txn.commit().await?;
-        Ok(v.id)
+        Ok(id)
     }
 
     /// Change a volunteer. Declared skills are replaced by `input.skills`; skills granted by a
@@ -1009,6 +970,67 @@ impl Store {
             villages,
         })
     }
+}
+
+/// Store a checked partner (the caller has checked the area).
+pub(crate) async fn insert_organisation(
+    conn: &impl ConnectionTrait,
+    input: OrganisationInput,
+) -> Result<i64> {
+    let now = Utc::now();
+    let m = organisations::ActiveModel {
+        name_th: Set(input.name_th),
+        name_en: Set(input.name_en),
+        sector: Set(input.sector.as_str().into()),
+        org_type: Set(input.org_type.as_str().into()),
+        area_code: Set(input.area.to_string()),
+        contact_name: Set(input.contact_name),
+        phone: Set(input.phone),
+        email: Set(input.email),
+        offers: Set(join_codes(&input.offers, Offer::as_str)),
+        offer_note: Set(input.offer_note),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(m.id)
+}
+
+/// Store a checked volunteer and their declared skills (the caller has checked the area and
+/// the organisation).
+pub(crate) async fn insert_volunteer(
+    conn: &impl ConnectionTrait,
+    input: VolunteerInput,
+) -> Result<i64> {
+    let now = Utc::now();
+    let v = volunteers::ActiveModel {
+        prefix: Set(input.prefix),
+        first_name: Set(input.first_name),
+        last_name: Set(input.last_name),
+        kind: Set(input.kind.as_str().into()),
+        phone: Set(input.phone),
+        area_code: Set(input.area.to_string()),
+        lat: Set(input.home.map(|h| h.0)),
+        lon: Set(input.home.map(|h| h.1)),
+        languages: Set(join_codes(&input.languages, Language::as_str)),
+        availability: Set(input.availability.to_text()),
+        organisation_id: Set(input.organisation_id),
+        user_id: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    for s in &input.skills {
+        grant_skill(conn, v.id, *s, None).await?;
+    }
+    Ok(v.id)
 }
 
 /// A name as shown: the prefix glued to the first name (Thai usage), then the last name.

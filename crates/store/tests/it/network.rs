@@ -16,6 +16,7 @@ both!(
     matching_finds_who_can_go_nearest_first,
     a_course_grants_skills_and_its_certificate_verifies_publicly,
     hours_and_dashboard_add_up,
+    lists_import_whole_or_not_at_all,
 );
 
 fn meta() -> RequestMeta {
@@ -562,4 +563,122 @@ async fn hours_and_dashboard_add_up(db: TestDb) {
     let own = s.network_dashboard(&viewer, None).await.unwrap();
     assert_eq!(own.villages, 1);
     assert!(own.minutes_by_month.is_empty());
+}
+
+fn list_plan(
+    csv: &str,
+    columns: &[ruamjai_domain::network::import::Column],
+    dry_run: bool,
+) -> (
+    ruamjai_store::network::import::ListPlan,
+    Vec<ruamjai_store::tabular::TableRow>,
+) {
+    let t = ruamjai_store::tabular::read_table(csv.as_bytes(), "list.csv", 10_000).unwrap();
+    (
+        ruamjai_store::network::import::ListPlan {
+            file_name: "list.csv".into(),
+            file_sha256: "x".into(),
+            map: ruamjai_domain::network::import::recognise(columns, &t.headers),
+            default_area: None,
+            dry_run,
+        },
+        t.rows,
+    )
+}
+
+async fn lists_import_whole_or_not_at_all(db: TestDb) {
+    use ruamjai_domain::network::import::{PARTNER_COLUMNS, VOLUNTEER_COLUMNS};
+    let s = &db.store;
+    villages(s).await;
+    let (_, staff) = user_with_role(s, "lists@example.org", Role::Staff, Some("5501")).await;
+    let volunteers = "ชื่อ,นามสกุล,ประเภท,เบอร์โทร,รหัสหมู่บ้าน,ทักษะ\n\
+        บุญมี,ใจงาม,อสม.,0812345678,55010101,first_aid\n\
+        สมพร,ดีงาม,CG,,55010102,\n";
+    // Bad rows anywhere: each named with its line and field; nothing written.
+    let bad = format!(
+        "{volunteers}นอก,พื้นที่,อสม.,,55020201,\n,ไม่มีชื่อ,นักบิน,,55010101,juggling\nซ้ำ,ซ้ำ,อสม.,081-234-5678,55010101,\n"
+    );
+    let (p, rows) = list_plan(&bad, VOLUNTEER_COLUMNS, false);
+    let r = s
+        .import_volunteers(&staff, &p, rows, &meta())
+        .await
+        .unwrap();
+    let lines: Vec<usize> = r.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![4, 5, 6], "{:?}", r.errors);
+    assert_eq!(r.errors[0].errors[0].code, "area_not_found");
+    let fields: Vec<&str> = r.errors[1].errors.iter().map(|e| e.field).collect();
+    assert_eq!(fields, vec!["first_name", "kind", "skills"]);
+    assert_eq!(
+        r.errors[2].errors[0].code, "duplicate_in_file",
+        "same phone"
+    );
+    assert!(r.import_id.is_none());
+    let none = s
+        .list_volunteers(
+            &staff,
+            &VolunteerQuery {
+                limit: 10,
+                ..Default::default()
+            },
+            &meta(),
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+
+    // A dry run counts and writes nothing; the real run lands both; again adds nothing.
+    let (p, rows) = list_plan(volunteers, VOLUNTEER_COLUMNS, true);
+    let r = s
+        .import_volunteers(&staff, &p, rows, &meta())
+        .await
+        .unwrap();
+    assert_eq!((r.added, r.skipped, r.errors.len()), (2, 0, 0));
+    let (p, rows) = list_plan(volunteers, VOLUNTEER_COLUMNS, false);
+    let r = s
+        .import_volunteers(&staff, &p, rows, &meta())
+        .await
+        .unwrap();
+    assert_eq!((r.added, r.skipped), (2, 0));
+    assert!(r.import_id.is_some());
+    let (p, rows) = list_plan(volunteers, VOLUNTEER_COLUMNS, false);
+    let r = s
+        .import_volunteers(&staff, &p, rows, &meta())
+        .await
+        .unwrap();
+    assert_eq!((r.added, r.skipped), (0, 2));
+    let all = s
+        .list_volunteers(
+            &staff,
+            &VolunteerQuery {
+                limit: 10,
+                ..Default::default()
+            },
+            &meta(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    let boonmee = all.iter().find(|v| v.first_name == "บุญมี").unwrap();
+    assert_eq!(boonmee.skills[0].skill, Skill::FirstAid);
+
+    // Partners, with Thai sector and type names.
+    let partners = "ชื่อองค์กร,ภาคส่วน,ประเภทองค์กร,รหัสพื้นที่\n\
+        มูลนิธิร่วมใจ,ภาคประชาชน,มูลนิธิ,5501\n\
+        วัดภูมินทร์,ศาสนา,วัด,550101\n";
+    let (p, rows) = list_plan(partners, PARTNER_COLUMNS, false);
+    let r = s.import_partners(&staff, &p, rows, &meta()).await.unwrap();
+    assert_eq!((r.added, r.errors.len()), (2, 0), "{:?}", r.errors);
+    let religious = s
+        .list_organisations(&staff, None, Some(Sector::Religious))
+        .await
+        .unwrap();
+    assert_eq!(religious[0].name_th, "วัดภูมินทร์");
+    // Outside the importer's area: refused.
+    let (p, rows) = list_plan(
+        "ชื่อองค์กร,ภาคส่วน,ประเภทองค์กร,รหัสพื้นที่\nร้าน,เอกชน,ร้านค้า,50\n",
+        PARTNER_COLUMNS,
+        false,
+    );
+    let r = s.import_partners(&staff, &p, rows, &meta()).await.unwrap();
+    assert_eq!(r.errors[0].errors[0].field, "area_code");
 }
