@@ -6,6 +6,7 @@
 mod areas;
 mod audit;
 mod me;
+mod network;
 mod registry;
 mod users;
 
@@ -72,7 +73,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(registry::village_review))
         .routes(routes!(registry::get_dashboard))
         .routes(routes!(registry::public_dashboard))
-        .routes(routes!(registry::import_persons));
+        .routes(routes!(registry::import_persons))
+        .routes(routes!(network::list_partners))
+        .routes(routes!(network::list_volunteers, network::create_volunteer))
+        .routes(routes!(network::match_volunteers))
+        .routes(routes!(network::get_volunteer))
+        .routes(routes!(network::log_hours))
+        .routes(routes!(network::list_courses))
+        .routes(routes!(network::check_certificate))
+        .routes(routes!(network::network_dashboard));
     let mut doc = api.get_openapi().clone();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let doc_json = doc.to_pretty_json().expect("OpenAPI document serialises");

@@ -7,9 +7,10 @@ use ruamjai_domain::auth::{Actor, Role};
 use ruamjai_store::areas::NewVillage;
 use ruamjai_store::testing::{TestDb, code, user_with_role};
 
-use crate::{Client, both};
+use crate::{Client, both, token_client};
 
 both!(
+    the_api_adds_and_matches_volunteers,
     volunteers_are_seen_in_scope_only,
     the_college_flow_issues_a_certificate_anyone_can_check,
 );
@@ -274,4 +275,83 @@ async fn the_college_flow_issues_a_certificate_anyone_can_check(db: TestDb) {
         .get(&format!("/college/enrolments/{enrolment}/certificate"))
         .await;
     assert!(paper.body.contains(&code));
+}
+
+async fn the_api_adds_and_matches_volunteers(db: TestDb) {
+    villages(&db).await;
+    let (mut c, _) = token_client(&db, "api@example.org", Role::Staff, Some("5501")).await;
+    let res = c
+        .json(
+            "POST",
+            "/api/v1/volunteers",
+            serde_json::json!({
+                "first_name": "บุญมี", "kind": "vhv", "area_code": "55010101",
+                "lat": 18.78, "lon": 100.77, "skills": ["first_aid"], "availability": "always"
+            }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let id = res.json()["id"].as_i64().unwrap();
+    // Every problem named by its field.
+    let res = c
+        .json(
+            "POST",
+            "/api/v1/volunteers",
+            serde_json::json!({"kind": "wizard", "area_code": "55010101", "skills": ["juggling"]}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = res.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["first_name", "kind", "skills"]);
+
+    let res = c
+        .get("/api/v1/volunteers/match?lat=18.781&lon=100.77&skills=first_aid&at=2026-11-23T12:00:00")
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let found = res.json();
+    assert_eq!(found[0]["volunteer"]["id"].as_i64(), Some(id));
+    assert_eq!(found[0]["distance_m"].as_f64(), Some(111.0));
+    let res = c
+        .get("/api/v1/volunteers/match?lat=18.781&lon=100.77&skills=driving")
+        .await;
+    assert_eq!(res.json().as_array().unwrap().len(), 0, "nobody drives");
+    let res = c
+        .get("/api/v1/volunteers/match?lat=95&lon=100&skills=x")
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let res = c
+        .json(
+            "POST",
+            &format!("/api/v1/volunteers/{id}/hours"),
+            serde_json::json!({"date": "2026-11-20", "hours": 2.5, "activity": "เยี่ยมบ้าน"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let v = c.get(&format!("/api/v1/volunteers/{id}")).await.json();
+    assert_eq!(v["hours_given"].as_f64(), Some(2.5));
+    let d = c.get("/api/v1/network/dashboard?area=5501").await.json();
+    assert_eq!(d["hours_by_month"][0], serde_json::json!(["2026-11", 2.5]));
+
+    // Another district's token sees nothing of this volunteer.
+    let (mut other, _) = token_client(&db, "api2@example.org", Role::Staff, Some("5502")).await;
+    assert_eq!(
+        other.get(&format!("/api/v1/volunteers/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let res = other
+        .get("/api/v1/volunteers/match?lat=18.781&lon=100.77&skills=first_aid")
+        .await;
+    assert_eq!(res.json().as_array().unwrap().len(), 0);
+    // A made-up certificate code: 404, no sign-in needed.
+    let mut anyone = Client::new(&db);
+    assert_eq!(
+        anyone.get("/api/v1/certificates/ABCDE-FGHJK").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
