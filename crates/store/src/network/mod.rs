@@ -176,6 +176,24 @@ pub struct NetworkDashboard {
     pub villages_with_skill: Vec<(Skill, u64)>,
     /// Villages in the area.
     pub villages: u64,
+    /// Hours given per kind of volunteer (minutes), every kind.
+    pub minutes_by_kind: Vec<(VolunteerKind, i64)>,
+    /// The same figures for each area one level down (provinces for a national view).
+    pub children: Vec<NetworkChild>,
+}
+
+/// One area's line of the network dashboard.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NetworkChild {
+    pub code: String,
+    pub name_th: String,
+    pub name_en: String,
+    /// Partners serving inside it.
+    pub partners: u64,
+    /// Active volunteers.
+    pub volunteers: u64,
+    /// Hours given (minutes).
+    pub minutes: i64,
 }
 
 /// Thai local time now (UTC+7 all year).
@@ -835,8 +853,9 @@ impl Store {
 
     // ----- dashboard ----------------------------------------------------------------------
 
-    /// Partners per sector, volunteers per kind, hours per month and training coverage inside
-    /// `area` (or the caller's whole scope). Aggregates only.
+    /// Partners per sector, volunteers per kind, hours per month and per kind, training
+    /// coverage, and the same per area one level down, inside `area` (or the caller's whole
+    /// scope). Aggregates only.
     pub async fn network_dashboard(
         &self,
         actor: &Actor,
@@ -848,74 +867,81 @@ impl Store {
         {
             return Err(not_found());
         }
-        let within = |col: volunteers::Column| -> sea_orm::Condition {
-            let mut c = sea_orm::Condition::all();
-            if let Some(s) = scope_condition(col, &scope) {
-                c = c.add(s);
-            }
-            if let Some(a) = area {
-                c = c.add(col.starts_with(a.as_str()));
-            }
-            c
+        // Rows are grouped here (a province has thousands of partners and volunteers, not
+        // millions), which keeps one query shape for both backends.
+        let child_of = |code: &str| -> String {
+            let n = area.map_or(2, |a| a.as_str().len() + 2);
+            code.get(..n).unwrap_or(code).to_owned()
         };
+        let mut children: BTreeMap<String, NetworkChild> = BTreeMap::new();
+
         let mut orgs = organisations::Entity::find()
             .select_only()
             .column(organisations::Column::Sector)
-            .column_as(organisations::Column::Id.count(), "n");
-        if let Some(s) = scope_condition(organisations::Column::AreaCode, &scope) {
-            orgs = orgs.filter(s);
+            .column(organisations::Column::AreaCode);
+        if let Some(c) = scope_condition(organisations::Column::AreaCode, &scope) {
+            orgs = orgs.filter(c);
         }
         if let Some(a) = area {
             orgs = orgs.filter(organisations::Column::AreaCode.starts_with(a.as_str()));
         }
-        let per_sector: BTreeMap<String, i64> = orgs
-            .group_by(organisations::Column::Sector)
-            .into_tuple::<(String, i64)>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
-        let per_kind: BTreeMap<String, i64> = volunteers::Entity::find()
-            .select_only()
-            .column(volunteers::Column::Kind)
-            .column_as(volunteers::Column::Id.count(), "n")
-            .filter(within(volunteers::Column::AreaCode))
-            .filter(volunteers::Column::Active.eq(true))
-            .group_by(volunteers::Column::Kind)
-            .into_tuple::<(String, i64)>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
-        // Hours (summed per month here: dates are stored differently on the two backends) and
-        // training coverage (villages with an active volunteer holding each skill).
-        let vols: Vec<(i64, String, bool)> = volunteers::Entity::find()
+        let mut per_sector: HashMap<String, u64> = HashMap::new();
+        for (sector, code) in orgs.into_tuple::<(String, String)>().all(&self.db).await? {
+            *per_sector.entry(sector).or_insert(0) += 1;
+            if area.is_none_or(|a| code.len() > a.as_str().len()) {
+                children.entry(child_of(&code)).or_default().partners += 1;
+            }
+        }
+
+        let mut vols = volunteers::Entity::find()
             .select_only()
             .column(volunteers::Column::Id)
             .column(volunteers::Column::AreaCode)
-            .column(volunteers::Column::Active)
-            .filter(within(volunteers::Column::AreaCode))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let area_of: HashMap<i64, (String, bool)> = vols
+            .column(volunteers::Column::Kind)
+            .column(volunteers::Column::Active);
+        if let Some(c) = scope_condition(volunteers::Column::AreaCode, &scope) {
+            vols = vols.filter(c);
+        }
+        if let Some(a) = area {
+            vols = vols.filter(volunteers::Column::AreaCode.starts_with(a.as_str()));
+        }
+        let vols: Vec<(i64, String, String, bool)> = vols.into_tuple().all(&self.db).await?;
+        let mut per_kind: HashMap<String, u64> = HashMap::new();
+        for (_, code, kind, active) in &vols {
+            if *active {
+                *per_kind.entry(kind.clone()).or_insert(0) += 1;
+                if area.is_none_or(|a| code.len() > a.as_str().len()) {
+                    children.entry(child_of(code)).or_default().volunteers += 1;
+                }
+            }
+        }
+        let by_id: HashMap<i64, (String, String, bool)> = vols
             .into_iter()
-            .map(|(id, a, act)| (id, (a, act)))
+            .map(|(id, code, kind, active)| (id, (code, kind, active)))
             .collect();
-        let ids: Vec<i64> = area_of.keys().copied().collect();
+        let ids: Vec<i64> = by_id.keys().copied().collect();
         let mut per_month: BTreeMap<String, i64> = BTreeMap::new();
+        let mut minutes_per_kind: HashMap<String, i64> = HashMap::new();
         let mut villages_by_skill: BTreeMap<Skill, HashSet<String>> = BTreeMap::new();
         for chunk in ids.chunks(900) {
-            let rows: Vec<(NaiveDate, i32)> = volunteer_hours::Entity::find()
+            let rows: Vec<(i64, NaiveDate, i32)> = volunteer_hours::Entity::find()
                 .select_only()
+                .column(volunteer_hours::Column::VolunteerId)
                 .column(volunteer_hours::Column::OnDate)
                 .column(volunteer_hours::Column::Minutes)
                 .filter(volunteer_hours::Column::VolunteerId.is_in(chunk.to_vec()))
                 .into_tuple()
                 .all(&self.db)
                 .await?;
-            for (d, m) in rows {
-                *per_month.entry(d.format("%Y-%m").to_string()).or_insert(0) += i64::from(m);
+            for (v, d, m) in rows {
+                let m = i64::from(m);
+                *per_month.entry(d.format("%Y-%m").to_string()).or_insert(0) += m;
+                if let Some((code, kind, _)) = by_id.get(&v) {
+                    *minutes_per_kind.entry(kind.clone()).or_insert(0) += m;
+                    if area.is_none_or(|a| code.len() > a.as_str().len()) {
+                        children.entry(child_of(code)).or_default().minutes += m;
+                    }
+                }
             }
             let held: Vec<(i64, String)> = volunteer_skills::Entity::find()
                 .select_only()
@@ -926,13 +952,13 @@ impl Store {
                 .all(&self.db)
                 .await?;
             for (v, s) in held {
-                if let (Some(skill), Some((a, true))) = (Skill::parse(&s), area_of.get(&v))
-                    && a.len() == 8
+                if let (Some(skill), Some((code, _, true))) = (Skill::parse(&s), by_id.get(&v))
+                    && code.len() == 8
                 {
                     villages_by_skill
                         .entry(skill)
                         .or_default()
-                        .insert(a.clone());
+                        .insert(code.clone());
                 }
             }
         }
@@ -953,14 +979,28 @@ impl Store {
             villages = villages.filter(crate::areas::entity::Column::Code.starts_with(a.as_str()));
         }
         let villages = sea_orm::PaginatorTrait::count(villages, &self.db).await?;
+        // Names of the lines.
+        let codes: Vec<String> = children.keys().cloned().collect();
+        for chunk in codes.chunks(900) {
+            for a in crate::areas::entity::Entity::find()
+                .filter(crate::areas::entity::Column::Code.is_in(chunk.to_vec()))
+                .all(&self.db)
+                .await?
+            {
+                if let Some(c) = children.get_mut(&a.code) {
+                    c.name_th = a.name_th;
+                    c.name_en = a.name_en;
+                }
+            }
+        }
         Ok(NetworkDashboard {
             partners_by_sector: Sector::ALL
                 .iter()
-                .map(|s| (*s, *per_sector.get(s.as_str()).unwrap_or(&0) as u64))
+                .map(|s| (*s, *per_sector.get(s.as_str()).unwrap_or(&0)))
                 .collect(),
             volunteers_by_kind: VolunteerKind::ALL
                 .iter()
-                .map(|k| (*k, *per_kind.get(k.as_str()).unwrap_or(&0) as u64))
+                .map(|k| (*k, *per_kind.get(k.as_str()).unwrap_or(&0)))
                 .collect(),
             minutes_by_month,
             villages_with_skill: villages_by_skill
@@ -968,6 +1008,17 @@ impl Store {
                 .map(|(s, v)| (s, v.len() as u64))
                 .collect(),
             villages,
+            minutes_by_kind: VolunteerKind::ALL
+                .iter()
+                .map(|k| (*k, *minutes_per_kind.get(k.as_str()).unwrap_or(&0)))
+                .collect(),
+            children: children
+                .into_iter()
+                .map(|(code, mut c)| {
+                    c.code = code;
+                    c
+                })
+                .collect(),
         })
     }
 }

@@ -549,6 +549,21 @@ async fn hours_and_dashboard_add_up(db: TestDb) {
         .unwrap();
     assert_eq!(vhv.1, 2);
     assert_eq!(d.villages, 2);
+    let vhv_minutes = d
+        .minutes_by_kind
+        .iter()
+        .find(|(k, _)| k.as_str() == "vhv")
+        .unwrap();
+    assert_eq!(vhv_minutes.1, 390);
+    // One level down: the subdistrict holds both volunteers, all hours, one partner (the
+    // district-wide foundation belongs to no subdistrict).
+    assert_eq!(d.children.len(), 1);
+    let sub = &d.children[0];
+    assert_eq!(
+        (sub.code.as_str(), sub.volunteers, sub.minutes, sub.partners),
+        ("550101", 2, 390, 1)
+    );
+    assert_eq!(sub.name_th, "ในเวียง");
     assert_eq!(
         d.villages_with_skill,
         vec![(Skill::AdlAssessment, 1), (Skill::FirstAid, 1)],

@@ -1,5 +1,6 @@
 # The network: partners, volunteers, the volunteer college, the certificate check.
 nav-network = Network
+network-by-area = By area
 network-title = The network
 network-partners-by-sector = Partners by sector
 network-volunteers-by-kind = Active volunteers by kind
@@ -166,3 +167,20 @@ verify-invalid = No certificate has this code.
 verify-name = Name
 verify-course = Course
 verify-date = Completed on
+list-import-title = Import partners or volunteers
+list-import-intro = A CSV or XLSX file with a header row. Thai and English headers are recognised; sectors, types and kinds may be written in Thai (อสม., ภาคเอกชน, มูลนิธิ). Every row lands, or none does.
+list-import-kind = The list holds
+list-import-hint = Partners: name, sector, type, area. Volunteers: first name, kind, area; phone, skills, languages, availability if known.
+list-import-area = Area for rows without one
+list-import-dry-run = Check only (write nothing)
+list-import-go = Upload
+list-import-columns = Columns
+list-import-ignored = ignored
+list-import-rows = Rows
+list-import-nothing = nothing imported
+list-import-would-add = would add
+list-import-added = added
+list-import-skipped = already there
+line = Line
+nav-list-import = Import lists
+list-import-file = File (CSV or Excel .xlsx)

@@ -1,5 +1,6 @@
 # เครือข่าย: องค์กรภาคี จิตอาสา วิทยาลัยจิตอาสา และการตรวจสอบวุฒิบัตร
 nav-network = เครือข่าย
+network-by-area = แยกตามพื้นที่
 network-title = เครือข่าย
 network-partners-by-sector = องค์กรภาคีตามภาคส่วน
 network-volunteers-by-kind = จิตอาสาที่ยังปฏิบัติงานตามประเภท
@@ -166,3 +167,20 @@ verify-invalid = ไม่พบวุฒิบัตรที่มีรหั
 verify-name = ชื่อ
 verify-course = หลักสูตร
 verify-date = วันที่ผ่านการอบรม
+list-import-title = นำเข้ารายชื่อองค์กรภาคีหรือจิตอาสา
+list-import-intro = ไฟล์ CSV หรือ XLSX ที่มีแถวหัวตาราง ระบบรู้จักหัวตารางภาษาไทยและอังกฤษ ภาคส่วน ประเภท และประเภทจิตอาสาเขียนเป็นภาษาไทยได้ (อสม., ภาคเอกชน, มูลนิธิ) ข้อมูลจะถูกนำเข้าทั้งหมด หรือไม่นำเข้าเลย
+list-import-kind = ไฟล์นี้เป็นรายชื่อ
+list-import-hint = องค์กรภาคี: ชื่อ ภาคส่วน ประเภท พื้นที่ · จิตอาสา: ชื่อ ประเภท พื้นที่ และเบอร์โทร ทักษะ ภาษา วันเวลาที่สะดวก ถ้ามี
+list-import-area = พื้นที่สำหรับแถวที่ไม่ได้ระบุ
+list-import-dry-run = ตรวจสอบอย่างเดียว (ยังไม่บันทึก)
+list-import-go = อัปโหลด
+list-import-columns = คอลัมน์
+list-import-ignored = ไม่ใช้
+list-import-rows = จำนวนแถว
+list-import-nothing = ยังไม่ได้นำเข้าข้อมูลใด
+list-import-would-add = จะเพิ่ม
+list-import-added = เพิ่มแล้ว
+list-import-skipped = มีอยู่แล้ว
+line = บรรทัด
+nav-list-import = นำเข้ารายชื่อเครือข่าย
+list-import-file = ไฟล์ (CSV หรือ Excel .xlsx)

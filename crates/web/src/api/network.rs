@@ -486,6 +486,21 @@ pub struct NetworkDashboardResponse {
     pub villages_with_skill: Vec<(String, u64)>,
     /// Villages in the area.
     pub villages: u64,
+    /// Hours given per kind code.
+    pub hours_by_kind: Vec<(String, f64)>,
+    /// The same figures per area one level down.
+    pub children: Vec<NetworkChildResponse>,
+}
+
+/// One area's line of the network dashboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NetworkChildResponse {
+    pub code: String,
+    pub name_th: String,
+    pub name_en: String,
+    pub partners: u64,
+    pub volunteers: u64,
+    pub hours: f64,
 }
 
 impl From<NetworkDashboard> for NetworkDashboardResponse {
@@ -512,6 +527,23 @@ impl From<NetworkDashboard> for NetworkDashboardResponse {
                 .map(|(s, n)| (s.as_str().into(), n))
                 .collect(),
             villages: d.villages,
+            hours_by_kind: d
+                .minutes_by_kind
+                .into_iter()
+                .map(|(k, m)| (k.as_str().into(), m as f64 / 60.0))
+                .collect(),
+            children: d
+                .children
+                .into_iter()
+                .map(|c| NetworkChildResponse {
+                    hours: c.minutes as f64 / 60.0,
+                    code: c.code,
+                    name_th: c.name_th,
+                    name_en: c.name_en,
+                    partners: c.partners,
+                    volunteers: c.volunteers,
+                })
+                .collect(),
         }
     }
 }

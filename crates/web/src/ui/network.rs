@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/college/enrolments/{id}/complete", post(complete))
         .route("/college/enrolments/{id}/certificate", get(certificate))
         .route("/verify", get(verify))
+        .route("/network/import", get(import_page).post(import_list))
 }
 
 /// Typed form values, to put back into a form shown again with its errors.
@@ -94,6 +95,7 @@ struct NetworkPage {
     d: NetworkDashboard,
     area: String,
     can_view: bool,
+    can_manage: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -117,6 +119,7 @@ pub async fn index(
         .await?;
     Ok(NetworkPage {
         can_view: s.caller.actor.can_somewhere(Operation::ViewNetwork),
+        can_manage: s.caller.actor.can_somewhere(Operation::ManageNetwork),
         page: s.page,
         d,
         area: area.map(|a| a.to_string()).unwrap_or_default(),
@@ -127,6 +130,15 @@ pub async fn index(
 impl NetworkPage {
     fn hours(&self, minutes: &i64) -> String {
         hours_text(*minutes)
+    }
+    fn kind_hours(&self, kind: &VolunteerKind) -> String {
+        let m = self
+            .d
+            .minutes_by_kind
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map_or(0, |(_, m)| *m);
+        hours_text(m)
     }
 }
 
@@ -886,4 +898,154 @@ pub async fn verify(
         result,
     }
     .into_response())
+}
+
+// ----- list import ------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "network_import.html")]
+struct ImportPage {
+    page: Page,
+    kind: String,
+    area: String,
+    dry_run: bool,
+    error: Option<String>,
+    /// Header → field, as recognised.
+    mapping: Vec<(String, String)>,
+    report: Option<ruamjai_store::network::import::ListReport>,
+}
+
+impl ImportPage {
+    fn row_errors(&self, e: &ruamjai_store::registry::ImportRowError) -> String {
+        e.errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, self.page.lang.error(f.code)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+pub async fn import_page(s: Signed) -> Result<Response, WebError> {
+    need(&s, Operation::ManageNetwork)?;
+    Ok(ImportPage {
+        area: own_area(&s, Operation::ManageNetwork),
+        page: s.page,
+        kind: "volunteers".into(),
+        dry_run: true,
+        error: None,
+        mapping: Vec::new(),
+        report: None,
+    }
+    .into_response())
+}
+
+/// Upload a partner or volunteer list: checked (dry run) or imported, all rows or none.
+pub async fn import_list(
+    State(state): State<AppState>,
+    s: Signed,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    use ruamjai_domain::network::import::{
+        PARTNER_COLUMNS, VOLUNTEER_COLUMNS, check_map, recognise,
+    };
+    need(&s, Operation::ManageNetwork)?;
+    let lang = s.page.lang;
+    let mut kind = String::new();
+    let mut area = String::new();
+    let mut dry_run = false;
+    let mut file: Option<(String, axum::body::Bytes)> = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| WebError::Invalid(ruamjai_domain::Invalid::one("file", "file_unreadable")))?
+    {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("list").to_owned();
+                let bytes = field.bytes().await.map_err(|_| WebError::PayloadTooLarge)?;
+                file = Some((name, bytes));
+            }
+            Some("kind") => kind = field.text().await.unwrap_or_default(),
+            Some("area") => area = field.text().await.unwrap_or_default(),
+            Some("dry_run") => dry_run = true,
+            _ => {}
+        }
+    }
+    let mut page = ImportPage {
+        page: s.page,
+        kind: kind.clone(),
+        area: area.trim().to_owned(),
+        dry_run,
+        error: None,
+        mapping: Vec::new(),
+        report: None,
+    };
+    let columns = if kind == "partners" {
+        PARTNER_COLUMNS
+    } else {
+        VOLUNTEER_COLUMNS
+    };
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        page.error = Some(lang.t("import-error-no-file"));
+        return Ok(unprocessable(page));
+    };
+    let table = match ruamjai_store::tabular::read_table(&bytes, &file_name, 100_000) {
+        Ok(t) => t,
+        Err(_) => {
+            page.error = Some(lang.t("import-error-read"));
+            return Ok(unprocessable(page));
+        }
+    };
+    let default_area = match page.area.as_str() {
+        "" => None,
+        a => match AreaCode::parse(a) {
+            Ok(a) => Some(a),
+            Err(_) => {
+                page.error = Some(lang.error("invalid_area_code"));
+                return Ok(unprocessable(page));
+            }
+        },
+    };
+    let map = recognise(columns, &table.headers);
+    page.mapping = table
+        .headers
+        .iter()
+        .zip(&map)
+        .map(|(h, f)| (h.clone(), f.unwrap_or("").to_owned()))
+        .collect();
+    if let Err(missing) = check_map(columns, &map, default_area.is_some()) {
+        page.error = Some(
+            missing
+                .iter()
+                .map(|e| format!("{}: {}", e.field, lang.error(e.code)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        return Ok(unprocessable(page));
+    }
+    use sha2::Digest;
+    let plan = ruamjai_store::network::import::ListPlan {
+        file_name,
+        file_sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+        map,
+        default_area,
+        dry_run,
+    };
+    let report = if kind == "partners" {
+        state
+            .store
+            .import_partners(&s.caller.actor, &plan, table.rows, &page.page.meta)
+            .await?
+    } else {
+        state
+            .store
+            .import_volunteers(&s.caller.actor, &plan, table.rows, &page.page.meta)
+            .await?
+    };
+    let bad = !report.errors.is_empty();
+    page.report = Some(report);
+    if bad {
+        return Ok(unprocessable(page));
+    }
+    Ok(page.into_response())
 }

@@ -1,15 +1,17 @@
 //! The network pages through the browser-facing routes: who may see volunteers, forms that
 //! name their fields, the college flow, and the public certificate check.
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use ruamjai_domain::audit::RequestMeta;
 use ruamjai_domain::auth::{Actor, Role};
 use ruamjai_store::areas::NewVillage;
 use ruamjai_store::testing::{TestDb, code, user_with_role};
 
-use crate::{Client, both, token_client};
+use crate::{Client, Res, both, token_client};
 
 both!(
+    lists_upload_checked_then_imported,
     the_api_adds_and_matches_volunteers,
     volunteers_are_seen_in_scope_only,
     the_college_flow_issues_a_certificate_anyone_can_check,
@@ -354,4 +356,75 @@ async fn the_api_adds_and_matches_volunteers(db: TestDb) {
         anyone.get("/api/v1/certificates/ABCDE-FGHJK").await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// POST the list-import form (multipart, CSRF token in the action's query string).
+async fn upload_list(c: &mut Client, fields: &[(&str, &str)], csv: &str) -> Res {
+    let boundary = "----ruamjaiListBoundary";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    ));
+    let token = c.cookies["ruamjai_csrf"].clone();
+    c.send(
+        Request::post(format!("/network/import?csrf={token}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+async fn lists_upload_checked_then_imported(db: TestDb) {
+    villages(&db).await;
+    user_with_role(&db.store, "lists@example.org", Role::Staff, Some("5501")).await;
+    let mut c = Client::new(&db);
+    c.login("lists@example.org").await;
+    assert_eq!(c.get("/network/import").await.status, StatusCode::OK);
+    let csv = "ชื่อ,นามสกุล,ประเภท,เบอร์โทร\nบุญมี,ใจงาม,อสม.,0812345678\nสมพร,ดีงาม,นักบิน,\n";
+    // The area comes from the form; a bad row is named, nothing written.
+    let res = upload_list(&mut c, &[("kind", "volunteers"), ("area", "55010101")], csv).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("data-testid=\"list-import-errors\""));
+    assert!(res.body.contains("บรรทัด 3"), "{}", res.body);
+    assert!(
+        c.get("/volunteers").await.body.contains("volunteers-none")
+            || !c.get("/volunteers").await.body.contains("บุญมี")
+    );
+    let good = "ชื่อ,นามสกุล,ประเภท,เบอร์โทร\nบุญมี,ใจงาม,อสม.,0812345678\n";
+    let res = upload_list(
+        &mut c,
+        &[
+            ("kind", "volunteers"),
+            ("area", "55010101"),
+            ("dry_run", "1"),
+        ],
+        good,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(
+        !c.get("/volunteers").await.body.contains("บุญมี"),
+        "a dry run writes nothing"
+    );
+    let res = upload_list(
+        &mut c,
+        &[("kind", "volunteers"), ("area", "55010101")],
+        good,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(c.get("/volunteers").await.body.contains("บุญมี ใจงาม"));
+    // A required column missing is said before anything is read.
+    let res = upload_list(&mut c, &[("kind", "partners")], "ชื่อองค์กร\nวัด\n").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"file-error\""));
 }
