@@ -250,6 +250,328 @@ async fn fill_province(
     pb.finish_and_clear();
     println!("{written} persons written; counting…");
     store.refresh_counts().await.map_err(crate::describe)?;
+    fill_network(store, admin, &villages, meta).await
+}
+
+/// The province's network: a hospital per district, a health centre and a subdistrict
+/// administration per subdistrict, provincial partners, a provincial network, two or three
+/// volunteers per village (imported as a list, like a user would), some hours given, and a
+/// course of the volunteer college completed by the first village health volunteers.
+async fn fill_network(
+    store: &Store,
+    admin: &Actor,
+    villages: &[demo_data::DemoVillage],
+    meta: &RequestMeta,
+) -> anyhow::Result<()> {
+    use ruamjai_domain::network::{
+        CourseInput, HoursInput, Offer, OrgType, OrganisationInput, Sector, SessionInput, Skill,
+        VolunteerKind,
+    };
+    use ruamjai_store::network::VolunteerQuery;
+    let name_of = |code: &str| -> String {
+        ruamjai_domain::areas::catalogue()
+            .iter()
+            .find(|a| a.code.as_str() == code)
+            .map(|a| a.name_th.clone())
+            .unwrap_or_default()
+    };
+    let org = |name: String, sector, org_type, area: &str, offers: Vec<Offer>| OrganisationInput {
+        name_th: name,
+        name_en: None,
+        sector,
+        org_type,
+        area: AreaCode::parse(area).expect("demo codes are valid"),
+        contact_name: None,
+        phone: None,
+        email: None,
+        offers,
+        offer_note: None,
+    };
+    let mut partners = vec![
+        org(
+            "มูลนิธิรักษ์เมืองน่าน".into(),
+            Sector::People,
+            OrgType::Foundation,
+            "55",
+            vec![Offer::Goods, Offer::Money, Offer::Skills],
+        ),
+        org(
+            "ชมรมผู้สูงอายุจังหวัดน่าน".into(),
+            Sector::People,
+            OrgType::Association,
+            "55",
+            vec![Offer::Skills],
+        ),
+        org(
+            "วิทยาลัยพยาบาลในจังหวัดน่าน".into(),
+            Sector::Academic,
+            OrgType::University,
+            "55",
+            vec![Offer::Skills, Offer::Places],
+        ),
+        org(
+            "หอการค้าจังหวัดน่าน".into(),
+            Sector::Private,
+            OrgType::Association,
+            "55",
+            vec![Offer::Money, Offer::Goods, Offer::Vehicles],
+        ),
+        org(
+            "วิทยุชุมชนคนน่าน".into(),
+            Sector::Media,
+            OrgType::MediaOutlet,
+            "55",
+            vec![Offer::Skills],
+        ),
+        org(
+            "องค์การบริหารส่วนจังหวัดน่าน".into(),
+            Sector::LocalGovernment,
+            OrgType::Pao,
+            "55",
+            vec![Offer::Money, Offer::Vehicles, Offer::Places],
+        ),
+    ];
+    let mut districts: Vec<String> = villages
+        .iter()
+        .map(|v| v.code.as_str()[..4].to_owned())
+        .collect();
+    districts.dedup();
+    for d in &districts {
+        let n = name_of(d);
+        partners.push(org(
+            format!("โรงพยาบาล{n}"),
+            Sector::Government,
+            OrgType::Hospital,
+            d,
+            vec![Offer::Skills, Offer::Vehicles],
+        ));
+        partners.push(org(
+            format!("วัดประจำอำเภอ{n}"),
+            Sector::Religious,
+            OrgType::Temple,
+            d,
+            vec![Offer::Places, Offer::Goods],
+        ));
+    }
+    let mut subs: Vec<String> = villages
+        .iter()
+        .map(|v| v.code.as_str()[..6].to_owned())
+        .collect();
+    subs.dedup();
+    for s in &subs {
+        let n = name_of(s);
+        partners.push(org(
+            format!("รพ.สต.{n}"),
+            Sector::Government,
+            OrgType::HealthCentre,
+            s,
+            vec![Offer::Skills],
+        ));
+        partners.push(org(
+            format!("อบต.{n}"),
+            Sector::LocalGovernment,
+            OrgType::Sao,
+            s,
+            vec![Offer::Money, Offer::Places],
+        ));
+    }
+    let mut lead = None;
+    let mut hospitals = Vec::new();
+    for p in partners {
+        let hospital = p.org_type == OrgType::Hospital;
+        let id = store
+            .create_organisation(admin, p, meta)
+            .await
+            .map_err(crate::describe)?;
+        lead.get_or_insert(id);
+        if hospital {
+            hospitals.push(id);
+        }
+    }
+    let net = store
+        .create_network(
+            admin,
+            "เครือข่ายจิตอาสาจังหวัดน่าน",
+            &AreaCode::parse("55").expect("valid"),
+            lead,
+            meta,
+        )
+        .await
+        .map_err(crate::describe)?;
+    for h in hospitals {
+        store
+            .join_network(admin, net, h, meta)
+            .await
+            .map_err(crate::describe)?;
+    }
+
+    // Volunteers as a list file would bring them.
+    let generated = demo_data::volunteers(villages, SEED);
+    let headers = [
+        "prefix",
+        "first_name",
+        "last_name",
+        "kind",
+        "phone",
+        "area_code",
+        "lat",
+        "lon",
+        "skills",
+        "languages",
+        "availability",
+    ];
+    let rows: Vec<ruamjai_store::tabular::TableRow> = generated
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let x = &v.input;
+            ruamjai_store::tabular::TableRow {
+                line: i + 2,
+                cells: vec![
+                    x.prefix.clone().unwrap_or_default(),
+                    x.first_name.clone(),
+                    x.last_name.clone(),
+                    x.kind.as_str().into(),
+                    x.phone.clone().unwrap_or_default(),
+                    x.area.to_string(),
+                    x.home.map(|h| h.0.to_string()).unwrap_or_default(),
+                    x.home.map(|h| h.1.to_string()).unwrap_or_default(),
+                    x.skills
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    x.languages
+                        .iter()
+                        .map(|l| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    x.availability.to_text(),
+                ],
+            }
+        })
+        .collect();
+    let columns = ruamjai_domain::network::import::VOLUNTEER_COLUMNS;
+    let headers: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+    let plan = ruamjai_store::network::import::ListPlan {
+        file_name: "demo-volunteers".into(),
+        file_sha256: String::new(),
+        map: ruamjai_domain::network::import::recognise(columns, &headers),
+        default_area: None,
+        dry_run: false,
+    };
+    let report = store
+        .import_volunteers(admin, &plan, rows, meta)
+        .await
+        .map_err(crate::describe)?;
+    if !report.errors.is_empty() {
+        anyhow::bail!(
+            "demo volunteers rejected: {:?}",
+            &report.errors[..report.errors.len().min(3)]
+        );
+    }
+    // Hours given, by phone number (unique in the generated list).
+    let all = store
+        .list_volunteers(
+            admin,
+            &VolunteerQuery {
+                limit: 1000,
+                ..Default::default()
+            },
+            meta,
+        )
+        .await
+        .map_err(crate::describe)?;
+    let by_phone: std::collections::HashMap<String, i64> = all
+        .iter()
+        .filter_map(|v| Some((v.phone.clone()?, v.id)))
+        .collect();
+    let today = ruamjai_store::network::thai_today();
+    let mut entries = Vec::new();
+    for v in &generated {
+        if let Some(id) = v.input.phone.as_ref().and_then(|p| by_phone.get(p)) {
+            for (days, minutes, activity) in &v.hours {
+                entries.push((
+                    *id,
+                    HoursInput {
+                        date: today - chrono::Duration::days(*days),
+                        minutes: *minutes,
+                        activity: (*activity).into(),
+                    },
+                ));
+            }
+        }
+    }
+    store
+        .log_hours_many(admin, entries, meta)
+        .await
+        .map_err(crate::describe)?;
+
+    // The college: an ADL assessment course, a session last month, the first health volunteers
+    // of Mueang Nan trained and certified.
+    let course = store
+        .create_course(
+            admin,
+            CourseInput {
+                title_th: "การประเมินความสามารถในการทำกิจวัตรประจำวัน (ADL)".into(),
+                title_en: Some("ADL assessment (Barthel index)".into()),
+                area: AreaCode::parse("55").expect("valid"),
+                skills: vec![Skill::AdlAssessment, Skill::HomeVisit],
+                hours: Some(6),
+                description: Some(
+                    "การประเมินดัชนีบาร์เธลเอดีแอล 10 ข้อ และการจัดกลุ่มติดสังคม ติดบ้าน ติดเตียง".into(),
+                ),
+            },
+            meta,
+        )
+        .await
+        .map_err(crate::describe)?;
+    let held_on = today - chrono::Duration::days(30);
+    let session = store
+        .create_course_session(
+            admin,
+            course,
+            SessionInput {
+                date: held_on,
+                place: "โรงพยาบาลน่าน".into(),
+                trainer: Some("พยาบาลวิชาชีพ".into()),
+                capacity: Some(40),
+            },
+            meta,
+        )
+        .await
+        .map_err(crate::describe)?;
+    let vhvs = store
+        .list_volunteers(
+            admin,
+            &VolunteerQuery {
+                area: Some(AreaCode::parse("5501").expect("valid")),
+                kind: Some(VolunteerKind::HealthVolunteer),
+                limit: 25,
+                ..Default::default()
+            },
+            meta,
+        )
+        .await
+        .map_err(crate::describe)?;
+    for v in vhvs {
+        let e = store
+            .enrol(admin, session, v.id, meta)
+            .await
+            .map_err(crate::describe)?;
+        store
+            .mark_attendance(admin, e, true, meta)
+            .await
+            .map_err(crate::describe)?;
+        store
+            .complete_course(admin, e, held_on, meta)
+            .await
+            .map_err(crate::describe)?;
+    }
+    println!(
+        "network: {} volunteers, a provincial network, one course completed by the first health volunteers",
+        report.added
+    );
     Ok(())
 }
 

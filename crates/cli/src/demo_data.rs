@@ -2522,3 +2522,116 @@ mod tests {
         assert_eq!(households(&vs, 0.0, 5, today()).count(), 0);
     }
 }
+
+/// A generated volunteer of the demo network.
+#[derive(Debug, Clone)]
+pub struct DemoVolunteer {
+    /// The volunteer (checked by its types: generated values are valid).
+    pub input: ruamjai_domain::network::VolunteerInput,
+    /// Hours given in the last months: (days ago, minutes, activity).
+    pub hours: Vec<(i64, u32, &'static str)>,
+}
+
+/// Two or three volunteers per village: a village health volunteer (อสม.) in every village, and
+/// caregivers, social development volunteers, youth and general volunteers here and there,
+/// living near the village centre, with skills, languages (hill-tribe languages in the mountain
+/// districts), evening and weekend availability, and some hours given.
+pub fn volunteers(villages: &[DemoVillage], seed: u64) -> Vec<DemoVolunteer> {
+    use ruamjai_domain::network::{Availability, Language, Skill, VolunteerInput, VolunteerKind};
+    let mut rng = Rng::new(seed ^ 0x766f_6c75_6e74);
+    let mut out = Vec::new();
+    let activities = [
+        "เยี่ยมบ้าน",
+        "วัดความดันในหมู่บ้าน",
+        "ประชุมประจำเดือน",
+        "ช่วยงานครัวกลาง",
+        "อบรม",
+    ];
+    for v in villages {
+        let mountain = MOUNTAIN_DISTRICTS.contains(&&v.code.as_str()[..4]);
+        let n = 2 + rng.below(2);
+        for i in 0..n {
+            let kind = if i == 0 {
+                VolunteerKind::HealthVolunteer
+            } else {
+                *rng.pick(&[
+                    VolunteerKind::Caregiver,
+                    VolunteerKind::SocialDevelopment,
+                    VolunteerKind::General,
+                    VolunteerKind::Youth,
+                    VolunteerKind::Rescue,
+                ])
+            };
+            let female = rng.chance(700);
+            let first = if female {
+                *rng.pick(FEMALE_MID)
+            } else {
+                *rng.pick(MALE_MID)
+            };
+            let last = if mountain && rng.chance(500) {
+                *rng.pick(HILL_SURNAMES)
+            } else {
+                *rng.pick(SURNAMES)
+            };
+            let mut skills = match kind {
+                VolunteerKind::HealthVolunteer => vec![Skill::HomeVisit],
+                VolunteerKind::Caregiver => vec![Skill::BedriddenCare, Skill::HomeVisit],
+                VolunteerKind::Rescue => vec![Skill::FirstAid, Skill::SearchRescue],
+                VolunteerKind::Youth => vec![Skill::DataEntry],
+                _ => vec![],
+            };
+            if rng.chance(300) {
+                skills.push(Skill::Driving);
+            }
+            if rng.chance(150) && !skills.contains(&Skill::FirstAid) {
+                skills.push(Skill::FirstAid);
+            }
+            let mut languages = vec![Language::Thai, Language::NorthernThai];
+            if mountain && rng.chance(400) {
+                languages.push(*rng.pick(&[
+                    Language::Hmong,
+                    Language::Mien,
+                    Language::Lua,
+                    Language::Khmu,
+                ]));
+                skills.push(Skill::Interpreting);
+            }
+            const WHEN: [&str; 4] = [
+                "mon-fri 17:00-21:00, sat-sun 08:00-17:00",
+                "always",
+                "sat-sun 08:00-18:00",
+                "mon-fri 08:00-16:00",
+            ];
+            let when: &&str = rng.pick(&WHEN);
+            let availability = Availability::parse(when).expect("valid demo availability");
+            let home = near(&mut rng, v.centre, 0.8);
+            let hours = (0..rng.below(5))
+                .map(|_| {
+                    (
+                        rng.range(1, 150),
+                        (rng.range(1, 8) * 30) as u32,
+                        *rng.pick(&activities),
+                    )
+                })
+                .collect();
+            out.push(DemoVolunteer {
+                input: VolunteerInput {
+                    prefix: Some(if female { "นาง" } else { "นาย" }.into()),
+                    first_name: first.into(),
+                    last_name: last.into(),
+                    kind,
+                    // Unique (a list with a phone twice is refused): numbered, not drawn.
+                    phone: Some(format!("08{:08}", 61_000_000 + out.len() * 7)),
+                    area: v.code.clone(),
+                    home: Some((round6(home.0), round6(home.1))),
+                    skills,
+                    languages,
+                    availability,
+                    organisation_id: None,
+                },
+                hours,
+            });
+        }
+    }
+    out
+}

@@ -757,33 +757,57 @@ impl Store {
         input: HoursInput,
         meta: &RequestMeta,
     ) -> Result<i64> {
-        let v = self.volunteer_model(actor, volunteer_id).await?;
-        let area = AreaCode::parse(&v.area_code).expect("stored codes are valid");
-        if !actor.can(Operation::ManageNetwork, &area) {
-            return Err(StoreError::Forbidden);
+        let ids = self
+            .log_hours_many(actor, vec![(volunteer_id, input)], meta)
+            .await?;
+        Ok(ids[0])
+    }
+
+    /// Log several entries of hours at once (a month's activities), all or none; each
+    /// volunteer must be one the caller manages.
+    pub async fn log_hours_many(
+        &self,
+        actor: &Actor,
+        entries: Vec<(i64, HoursInput)>,
+        meta: &RequestMeta,
+    ) -> Result<Vec<i64>> {
+        let mut areas: HashMap<i64, AreaCode> = HashMap::new();
+        for (v, _) in &entries {
+            if !areas.contains_key(v) {
+                let m = self.volunteer_model(actor, *v).await?;
+                let area = AreaCode::parse(&m.area_code).expect("stored codes are valid");
+                if !actor.can(Operation::ManageNetwork, &area) {
+                    return Err(StoreError::Forbidden);
+                }
+                areas.insert(*v, area);
+            }
         }
         let txn = self.db.begin().await?;
-        let h = volunteer_hours::ActiveModel {
-            volunteer_id: Set(volunteer_id),
-            on_date: Set(input.date),
-            minutes: Set(input.minutes as i32),
-            activity: Set(input.activity),
-            recorded_by: Set((actor.user_id != 0).then_some(actor.user_id)),
-            recorded_at: Set(Utc::now()),
-            ..Default::default()
+        let mut ids = Vec::with_capacity(entries.len());
+        for (volunteer_id, input) in entries {
+            let h = volunteer_hours::ActiveModel {
+                volunteer_id: Set(volunteer_id),
+                on_date: Set(input.date),
+                minutes: Set(input.minutes as i32),
+                activity: Set(input.activity),
+                recorded_by: Set((actor.user_id != 0).then_some(actor.user_id)),
+                recorded_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            audit::append(
+                &txn,
+                NewEntry::by(actor, AuditAction::VolunteerHours, meta)
+                    .entity("volunteer", volunteer_id)
+                    .area(&areas[&volunteer_id])
+                    .detail(serde_json::json!({ "hours_id": h.id, "minutes": input.minutes })),
+            )
+            .await?;
+            ids.push(h.id);
         }
-        .insert(&txn)
-        .await?;
-        audit::append(
-            &txn,
-            NewEntry::by(actor, AuditAction::VolunteerHours, meta)
-                .entity("volunteer", volunteer_id)
-                .area(&area)
-                .detail(serde_json::json!({ "hours_id": h.id, "minutes": input.minutes })),
-        )
-        .await?;
         txn.commit().await?;
-        Ok(h.id)
+        Ok(ids)
     }
 
     // ----- matching -----------------------------------------------------------------------

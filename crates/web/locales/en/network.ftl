@@ -1,5 +1,6 @@
 # The network: partners, volunteers, the volunteer college, the certificate check.
 nav-network = Network
+network-area = Area
 network-by-area = By area
 network-title = The network
 network-partners-by-sector = Partners by sector

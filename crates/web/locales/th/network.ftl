@@ -1,5 +1,6 @@
 # เครือข่าย: องค์กรภาคี จิตอาสา วิทยาลัยจิตอาสา และการตรวจสอบวุฒิบัตร
 nav-network = เครือข่าย
+network-area = พื้นที่
 network-by-area = แยกตามพื้นที่
 network-title = เครือข่าย
 network-partners-by-sector = องค์กรภาคีตามภาคส่วน
