@@ -98,6 +98,10 @@ pub enum AuditAction {
     PartnerImport,
     /// A volunteer list was imported.
     VolunteerImport,
+    /// A user account was tied to (or untied from) a partner organisation.
+    UserOrganisation,
+    /// A volunteer was linked to (or unlinked from) a user account.
+    VolunteerLogin,
 }
 
 impl AuditAction {
@@ -149,6 +153,8 @@ impl AuditAction {
             Self::CertificateVerify => "college.certificate_verify",
             Self::PartnerImport => "partner.import",
             Self::VolunteerImport => "volunteer.import",
+            Self::UserOrganisation => "user.organisation",
+            Self::VolunteerLogin => "volunteer.login",
         }
     }
 }

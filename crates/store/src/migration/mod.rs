@@ -8,6 +8,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_registry;
 mod m20261123_000003_identity_index;
 mod m20261123_000004_network;
+mod m20261123_000005_organisation_staff;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_registry::Migration),
             Box::new(m20261123_000003_identity_index::Migration),
             Box::new(m20261123_000004_network::Migration),
+            Box::new(m20261123_000005_organisation_staff::Migration),
         ]
     }
 }

@@ -216,3 +216,22 @@ pub mod enrolments {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod organisation_staff {
+    //! The `organisation_staff` table: which partner a user account works for.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "organisation_staff")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: i64,
+        pub organisation_id: i64,
+        pub since: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

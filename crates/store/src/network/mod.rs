@@ -32,7 +32,8 @@ use sea_orm::{
 use serde::Serialize;
 
 use self::entity::{
-    network_members, networks, organisations, volunteer_hours, volunteer_skills, volunteers,
+    network_members, networks, organisation_staff, organisations, volunteer_hours,
+    volunteer_skills, volunteers,
 };
 use crate::areas::{reach_condition, reaches, scope_condition};
 use crate::audit::{self, NewEntry};
@@ -808,6 +809,120 @@ impl Store {
         }
         txn.commit().await?;
         Ok(ids)
+    }
+
+    // ----- accounts ---------------------------------------------------------------------
+
+    /// Tie a user account the caller manages to a partner they can reach (`None` unties it):
+    /// partner staff belong to one organisation.
+    pub async fn set_user_organisation(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        organisation_id: Option<i64>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        self.user_detail(actor, user_id).await?;
+        if !actor.can_somewhere(Operation::ManageUsers) {
+            return Err(StoreError::Forbidden);
+        }
+        if let Some(o) = organisation_id {
+            self.organisation(actor, o)
+                .await
+                .map_err(|_| FieldError::new("organisation_id", "not_found"))?;
+        }
+        let txn = self.db.begin().await?;
+        organisation_staff::Entity::delete_by_id(user_id)
+            .exec(&txn)
+            .await?;
+        if let Some(o) = organisation_id {
+            organisation_staff::ActiveModel {
+                user_id: Set(user_id),
+                organisation_id: Set(o),
+                since: Set(Utc::now()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        audit::append(
+            &txn,
+            NewEntry::by(actor, AuditAction::UserOrganisation, meta)
+                .entity("user", user_id)
+                .detail(serde_json::json!({ "organisation_id": organisation_id })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The partner a user works for, if any (shown with the account).
+    pub async fn user_organisation(&self, user_id: i64) -> Result<Option<Organisation>> {
+        let Some(m) = organisation_staff::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(organisations::Entity::find_by_id(m.organisation_id)
+            .one(&self.db)
+            .await?
+            .map(Organisation::from))
+    }
+
+    /// Link a volunteer to the user account with this e-mail (`None` unlinks). Needs the
+    /// right to manage users over the volunteer's area, and the account must be one the
+    /// caller can see; an account belongs to one volunteer at most.
+    pub async fn link_volunteer_login(
+        &self,
+        actor: &Actor,
+        volunteer_id: i64,
+        email: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let v = self.volunteer_model(actor, volunteer_id).await?;
+        let area = AreaCode::parse(&v.area_code).expect("stored codes are valid");
+        if !actor.can(Operation::ManageUsers, &area) {
+            return Err(StoreError::Forbidden);
+        }
+        let user_id = match email.map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(e) => {
+                let u = self
+                    .user_by_email(e)
+                    .await?
+                    .ok_or(FieldError::new("email", "not_found"))?;
+                self.user_detail(actor, u.id)
+                    .await
+                    .map_err(|_| FieldError::new("email", "not_found"))?;
+                let taken = volunteers::Entity::find()
+                    .filter(volunteers::Column::UserId.eq(u.id))
+                    .filter(volunteers::Column::Id.ne(volunteer_id))
+                    .one(&self.db)
+                    .await?
+                    .is_some();
+                if taken {
+                    return Err(FieldError::new("email", "login_taken").into());
+                }
+                Some(u.id)
+            }
+        };
+        let txn = self.db.begin().await?;
+        volunteers::Entity::update_many()
+            .col_expr(volunteers::Column::UserId, Expr::value(user_id))
+            .col_expr(volunteers::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(volunteers::Column::Id.eq(volunteer_id))
+            .exec(&txn)
+            .await?;
+        audit::append(
+            &txn,
+            NewEntry::by(actor, AuditAction::VolunteerLogin, meta)
+                .entity("volunteer", volunteer_id)
+                .area(&area)
+                .detail(serde_json::json!({ "user_id": user_id })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     // ----- matching -----------------------------------------------------------------------

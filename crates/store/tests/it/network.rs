@@ -17,6 +17,7 @@ both!(
     a_course_grants_skills_and_its_certificate_verifies_publicly,
     hours_and_dashboard_add_up,
     lists_import_whole_or_not_at_all,
+    accounts_tie_to_partners_and_volunteers,
 );
 
 fn meta() -> RequestMeta {
@@ -696,4 +697,85 @@ async fn lists_import_whole_or_not_at_all(db: TestDb) {
     );
     let r = s.import_partners(&staff, &p, rows, &meta()).await.unwrap();
     assert_eq!(r.errors[0].errors[0].field, "area_code");
+}
+
+async fn accounts_tie_to_partners_and_volunteers(db: TestDb) {
+    let s = &db.store;
+    villages(s).await;
+    let (_, admin) = user_with_role(s, "aa@example.org", Role::AreaAdmin, Some("5501")).await;
+    let (staff, _) = user_with_role(s, "st@example.org", Role::Staff, Some("550101")).await;
+    let (outsider, _) = user_with_role(s, "out@example.org", Role::Staff, Some("5502")).await;
+    let hospital = s
+        .create_organisation(&admin, org("โรงพยาบาลน่าน", "government", "5501"), &meta())
+        .await
+        .unwrap();
+    let far = s
+        .create_organisation(
+            &Actor::command_line(),
+            org("มูลนิธิเชียงใหม่", "people", "50"),
+            &meta(),
+        )
+        .await
+        .unwrap();
+    // Staff belong to a partner the admin can reach; not to one they cannot.
+    s.set_user_organisation(&admin, staff.id, Some(hospital), &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.user_organisation(staff.id).await.unwrap().unwrap().id,
+        hospital
+    );
+    let err = s
+        .set_user_organisation(&admin, staff.id, Some(far), &meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(ref i) if i.0[0].field == "organisation_id"));
+    assert!(matches!(
+        s.set_user_organisation(&admin, outsider.id, Some(hospital), &meta())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    s.set_user_organisation(&admin, staff.id, None, &meta())
+        .await
+        .unwrap();
+    assert!(s.user_organisation(staff.id).await.unwrap().is_none());
+
+    // A volunteer gets the staff member's login; not an account out of sight; one each.
+    let v = s
+        .create_volunteer(
+            &admin,
+            volunteer("สมใจ", "55010101", (18.78, 100.77), "", ""),
+            &meta(),
+        )
+        .await
+        .unwrap();
+    let w = s
+        .create_volunteer(
+            &admin,
+            volunteer("สมหมาย", "55010101", (18.78, 100.77), "", ""),
+            &meta(),
+        )
+        .await
+        .unwrap();
+    s.link_volunteer_login(&admin, v, Some("st@example.org"), &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.volunteer(&admin, v, &meta()).await.unwrap().user_id,
+        Some(staff.id)
+    );
+    let err = s
+        .link_volunteer_login(&admin, w, Some("st@example.org"), &meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(ref i) if i.0[0].code == "login_taken"));
+    let err = s
+        .link_volunteer_login(&admin, w, Some("out@example.org"), &meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(ref i) if i.0[0].code == "not_found"));
+    s.link_volunteer_login(&admin, v, None, &meta())
+        .await
+        .unwrap();
+    assert_eq!(s.volunteer(&admin, v, &meta()).await.unwrap().user_id, None);
 }

@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/grants", post(users::grant))
         .route("/users/{id}/grants/{grant_id}/revoke", post(users::revoke))
         .route("/users/{id}/active", post(users::set_active))
+        .route("/users/{id}/organisation", post(users::set_organisation))
         .route("/audit", get(audit::index))
         .route("/persons", get(registry::index).post(registry::create))
         .route("/persons/new", get(registry::new_page))

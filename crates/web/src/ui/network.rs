@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/volunteers/new", get(new_volunteer))
         .route("/volunteers/{id}", get(volunteer))
         .route("/volunteers/{id}/hours", post(log_hours))
+        .route("/volunteers/{id}/login", post(link_login))
         .route("/college", get(college).post(create_course))
         .route("/college/courses/{id}", get(course).post(create_session))
         .route("/college/sessions/{id}", get(session).post(enrol))
@@ -441,6 +442,8 @@ struct VolunteerPage {
     page: Page,
     vol: Volunteer,
     can_manage: bool,
+    /// May link a login (manages users over the volunteer's area).
+    can_link: bool,
     f: Typed,
     errors: FormErrors,
 }
@@ -470,6 +473,7 @@ async fn volunteer_page(
         .or_insert_with(|| s.page.today_typed());
     Ok(VolunteerPage {
         can_manage: s.caller.actor.can(Operation::ManageNetwork, &v.area),
+        can_link: s.caller.actor.can(Operation::ManageUsers, &v.area),
         page: s.page,
         vol: v,
         f,
@@ -510,6 +514,29 @@ pub async fn log_hours(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/volunteers/{id}#hours"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(
+                volunteer_page(&state, s, id, t, errors).await?,
+            ))
+        }
+    }
+}
+
+/// Link the volunteer to a user account by e-mail (empty: unlink).
+pub async fn link_login(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(t): Form<Typed>,
+) -> Result<Response, WebError> {
+    let email = typed(&t, "email");
+    let result = state
+        .store
+        .link_volunteer_login(&s.caller.actor, id, Some(email.as_str()), &s.page.meta)
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!("/volunteers/{id}#login"))),
         Err(e) => {
             let errors = form_errors(e, s.page.lang)?;
             Ok(unprocessable(

@@ -159,6 +159,16 @@ struct UserPage {
     is_self: bool,
     f: GrantForm,
     errors: FormErrors,
+    /// The partner the user works for.
+    organisation: Option<ruamjai_store::network::Organisation>,
+    /// Partners the manager can tie the user to.
+    partners: Vec<ruamjai_store::network::Organisation>,
+}
+
+impl UserPage {
+    fn is_member(&self, id: &i64) -> bool {
+        self.organisation.as_ref().is_some_and(|o| o.id == *id)
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -177,7 +187,18 @@ async fn user_page(
 ) -> Result<UserPage, WebError> {
     let u = state.store.user_detail(&s.caller.actor, id).await?;
     let (f, errors) = form.unwrap_or_default();
+    let organisation = state.store.user_organisation(id).await?;
+    let partners = if s.caller.actor.can_somewhere(Operation::ManageUsers) {
+        state
+            .store
+            .list_organisations(&s.caller.actor, None, None)
+            .await?
+    } else {
+        Vec::new()
+    };
     Ok(UserPage {
+        organisation,
+        partners,
         roles: s.caller.actor.grantable_roles(),
         can_manage: s.caller.actor.can_somewhere(Operation::ManageUsers),
         is_self: id == s.caller.user.id,
@@ -249,4 +270,39 @@ pub async fn set_active(
         .set_user_active(&s.caller.actor, id, f.active == "true", &s.page.meta)
         .await?;
     Ok(see_other(&format!("/users/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct OrganisationForm {
+    #[serde(default)]
+    organisation_id: String,
+}
+
+/// Tie the user to a partner organisation (or untie).
+pub async fn set_organisation(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<OrganisationForm>,
+) -> Result<Response, WebError> {
+    let org = match f.organisation_id.trim() {
+        "" => None,
+        v => Some(
+            v.parse::<i64>()
+                .map_err(|_| ruamjai_domain::Invalid::one("organisation_id", "invalid"))?,
+        ),
+    };
+    let result = state
+        .store
+        .set_user_organisation(&s.caller.actor, id, org, &s.page.meta)
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!("/users/{id}"))),
+        Err(StoreError::Invalid(i)) => {
+            let errors = FormErrors::from_invalid(&i, s.page.lang);
+            let page = user_page(&state, s, id, Some((GrantForm::default(), errors))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

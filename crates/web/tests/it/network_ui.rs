@@ -11,6 +11,7 @@ use ruamjai_store::testing::{TestDb, code, user_with_role};
 use crate::{Client, Res, both, token_client};
 
 both!(
+    accounts_link_through_the_pages,
     lists_upload_checked_then_imported,
     the_api_adds_and_matches_volunteers,
     volunteers_are_seen_in_scope_only,
@@ -427,4 +428,68 @@ async fn lists_upload_checked_then_imported(db: TestDb) {
     let res = upload_list(&mut c, &[("kind", "partners")], "ชื่อองค์กร\nวัด\n").await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("id=\"file-error\""));
+}
+
+async fn accounts_link_through_the_pages(db: TestDb) {
+    villages(&db).await;
+    user_with_role(&db.store, "aa@example.org", Role::AreaAdmin, Some("5501")).await;
+    let (staff, _) = user_with_role(&db.store, "st@example.org", Role::Staff, Some("550101")).await;
+    let mut c = Client::new(&db);
+    c.login("aa@example.org").await;
+    let res = c
+        .post_form(
+            "/partners",
+            &[
+                ("name_th", "โรงพยาบาลน่าน"),
+                ("sector", "government"),
+                ("org_type", "hospital"),
+                ("area_code", "5501"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = c.get(&format!("/users/{}", staff.id)).await;
+    let org = page
+        .body
+        .split("<option value=\"")
+        .nth(2)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = c
+        .post_form(
+            &format!("/users/{}/organisation", staff.id),
+            &[("organisation_id", &org)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = c.get(&format!("/users/{}", staff.id)).await;
+    assert!(
+        page.body
+            .contains("data-testid=\"user-organisation\">โรงพยาบาลน่าน")
+    );
+
+    let v = c
+        .post_form(
+            "/volunteers",
+            &[
+                ("first_name", "สมใจ"),
+                ("kind", "vhv"),
+                ("area_code", "55010101"),
+            ],
+        )
+        .await;
+    let path = v.location().to_owned();
+    let res = c
+        .post_form(&format!("{path}/login"), &[("email", "nobody@example.org")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"email-error\""));
+    let res = c
+        .post_form(&format!("{path}/login"), &[("email", "st@example.org")])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(c.get(&path).await.body.contains("มีบัญชีผู้ใช้ของตนเอง"));
 }
