@@ -160,6 +160,11 @@ impl Page {
         ))
     }
 
+    /// The signed-in caller may do `op` in `area`.
+    pub fn may(&self, op: Operation, area: &ruamjai_domain::areas::AreaCode) -> bool {
+        self.caller.as_ref().is_some_and(|c| c.actor.can(op, area))
+    }
+
     /// The language the switch button offers.
     pub fn other_lang(&self) -> &'static str {
         match self.lang {

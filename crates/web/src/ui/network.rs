@@ -33,11 +33,21 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/network", get(index))
         .route("/partners", get(partners).post(create_partner))
+        .route(
+            "/partners/{id}/edit",
+            get(edit_partner_page).post(update_partner),
+        )
+        .route("/networks", post(create_network))
+        .route("/networks/{id}/members", post(join_network))
         .route("/volunteers", get(volunteers).post(create_volunteer))
         .route("/volunteers/new", get(new_volunteer))
         .route("/volunteers/{id}", get(volunteer))
         .route("/volunteers/{id}/hours", post(log_hours))
         .route("/volunteers/{id}/login", post(link_login))
+        .route(
+            "/volunteers/{id}/edit",
+            get(edit_volunteer_page).post(update_volunteer),
+        )
         .route("/college", get(college).post(create_course))
         .route("/college/courses/{id}", get(course).post(create_session))
         .route("/college/sessions/{id}", get(session).post(enrol))
@@ -160,9 +170,12 @@ fn hours_text(minutes: i64) -> String {
 struct PartnersPage {
     page: Page,
     partners: Vec<Organisation>,
+    networks: Vec<ruamjai_store::network::Network>,
     can_manage: bool,
     f: Typed,
     errors: FormErrors,
+    /// Editing this partner (none: the list with the form to add one).
+    editing: Option<i64>,
 }
 
 impl PartnersPage {
@@ -181,6 +194,13 @@ impl PartnersPage {
     fn checked(&self, k: &str, code: &str) -> bool {
         self.v(k).split(',').any(|c| c == code)
     }
+    fn is_lead(&self, n: &ruamjai_store::network::Network, id: &i64) -> bool {
+        n.lead == Some(*id)
+    }
+    /// The caller may change this partner (its area is inside their scope).
+    fn may_edit(&self, o: &Organisation) -> bool {
+        self.page.may(Operation::ManageNetwork, &o.area)
+    }
 }
 
 async fn partners_page(
@@ -194,15 +214,19 @@ async fn partners_page(
         .store
         .list_organisations(&s.caller.actor, None, None)
         .await?;
+    let networks = state.store.list_networks(&s.caller.actor).await?;
     let mut f = f;
     f.entry("area_code".into())
         .or_insert_with(|| own_area(&s, Operation::ManageNetwork));
+    let editing = f.get("id").and_then(|i| i.parse().ok());
     Ok(PartnersPage {
         can_manage: s.caller.actor.can_somewhere(Operation::ManageNetwork),
         page: s.page,
         partners,
+        networks,
         f,
         errors,
+        editing,
     })
 }
 
@@ -212,6 +236,162 @@ pub async fn partners(State(state): State<AppState>, s: Signed) -> Result<Respon
             .await?
             .into_response(),
     )
+}
+
+fn partner_form_of(t: &Typed) -> OrganisationForm {
+    OrganisationForm {
+        name_th: typed(t, "name_th"),
+        name_en: typed(t, "name_en"),
+        sector: typed(t, "sector"),
+        org_type: typed(t, "org_type"),
+        area_code: typed(t, "area_code"),
+        contact_name: typed(t, "contact_name"),
+        phone: typed(t, "phone"),
+        email: typed(t, "email"),
+        offers: typed(t, "offers"),
+        offer_note: typed(t, "offer_note"),
+    }
+}
+
+/// The partner's form filled with what is stored.
+pub async fn edit_partner_page(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let o = state.store.organisation(&s.caller.actor, id).await?;
+    if !s.caller.actor.can(Operation::ManageNetwork, &o.area) {
+        return Err(WebError::Forbidden);
+    }
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut f = Typed::new();
+    for (k, v) in [
+        ("id", o.id.to_string()),
+        ("version", o.version.to_string()),
+        ("name_th", o.name_th.clone()),
+        ("name_en", opt(&o.name_en)),
+        ("sector", o.sector.as_str().to_owned()),
+        ("org_type", o.org_type.as_str().to_owned()),
+        ("area_code", o.area.to_string()),
+        ("contact_name", opt(&o.contact_name)),
+        ("phone", opt(&o.phone)),
+        ("email", opt(&o.email)),
+        (
+            "offers",
+            o.offers
+                .iter()
+                .map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        ("offer_note", opt(&o.offer_note)),
+    ] {
+        f.insert(k.to_owned(), v);
+    }
+    Ok(partners_page(&state, s, f, FormErrors::default())
+        .await?
+        .into_response())
+}
+
+pub async fn update_partner(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let mut t = gather(f, &["offers"]);
+    t.insert("id".into(), id.to_string());
+    let version = typed(&t, "version").parse::<i32>().unwrap_or(0);
+    let result = match partner_form_of(&t).check() {
+        Ok(input) => {
+            state
+                .store
+                .update_organisation(&s.caller.actor, id, version, input, &s.page.meta)
+                .await
+        }
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(()) => Ok(see_other("/partners")),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(partners_page(&state, s, t, errors).await?))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NetworkForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    area_code: String,
+    #[serde(default)]
+    lead_id: String,
+}
+
+/// Make a network of partners.
+pub async fn create_network(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(f): Form<NetworkForm>,
+) -> Result<Response, WebError> {
+    let area = AreaCode::parse(f.area_code.trim())
+        .map_err(|_| ruamjai_domain::Invalid::one("area_code", "invalid_area_code"));
+    let lead = f.lead_id.trim().parse::<i64>().ok();
+    let result = match area {
+        Ok(a) => state
+            .store
+            .create_network(&s.caller.actor, &f.name, &a, lead, &s.page.meta)
+            .await
+            .map(|_| ()),
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    network_outcome(&state, s, result).await
+}
+
+#[derive(Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    organisation_id: String,
+}
+
+/// A partner joins a network.
+pub async fn join_network(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<JoinForm>,
+) -> Result<Response, WebError> {
+    let result = match f.organisation_id.trim().parse::<i64>() {
+        Ok(o) => {
+            state
+                .store
+                .join_network(&s.caller.actor, id, o, &s.page.meta)
+                .await
+        }
+        Err(_) => Err(StoreError::Invalid(ruamjai_domain::Invalid::one(
+            "organisation_id",
+            "required",
+        ))),
+    };
+    network_outcome(&state, s, result).await
+}
+
+async fn network_outcome(
+    state: &AppState,
+    s: Signed,
+    result: Result<(), StoreError>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(see_other("/partners#networks")),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(
+                partners_page(state, s, Typed::new(), errors).await?,
+            ))
+        }
+    }
 }
 
 pub async fn create_partner(
@@ -229,19 +409,7 @@ pub async fn create_partner(
         }
     }
     t.insert("offers".into(), offers.join(","));
-    let form = OrganisationForm {
-        name_th: typed(&t, "name_th"),
-        name_en: typed(&t, "name_en"),
-        sector: typed(&t, "sector"),
-        org_type: typed(&t, "org_type"),
-        area_code: typed(&t, "area_code"),
-        contact_name: typed(&t, "contact_name"),
-        phone: typed(&t, "phone"),
-        email: typed(&t, "email"),
-        offers: typed(&t, "offers"),
-        offer_note: typed(&t, "offer_note"),
-    };
-    let result = match form.check() {
+    let result = match partner_form_of(&t).check() {
         Ok(input) => {
             state
                 .store
@@ -328,6 +496,8 @@ struct VolunteerFormPage {
     f: Typed,
     errors: FormErrors,
     partners: Vec<Organisation>,
+    /// Editing this volunteer (none: adding one).
+    editing: Option<i64>,
 }
 
 impl VolunteerFormPage {
@@ -359,11 +529,13 @@ async fn volunteer_form(
         .store
         .list_organisations(&s.caller.actor, None, None)
         .await?;
+    let editing = f.get("id").and_then(|i| i.parse().ok());
     Ok(VolunteerFormPage {
         page: s.page,
         f,
         errors,
         partners,
+        editing,
     })
 }
 
@@ -398,26 +570,115 @@ fn gather(f: Vec<(String, String)>, lists: &[&str]) -> Typed {
     t
 }
 
+fn volunteer_form_of(t: &Typed) -> VolunteerForm {
+    VolunteerForm {
+        prefix: typed(t, "prefix"),
+        first_name: typed(t, "first_name"),
+        last_name: typed(t, "last_name"),
+        kind: typed(t, "kind"),
+        phone: typed(t, "phone"),
+        area_code: typed(t, "area_code"),
+        lat: typed(t, "lat"),
+        lon: typed(t, "lon"),
+        skills: typed(t, "skills"),
+        languages: typed(t, "languages"),
+        availability: typed(t, "availability"),
+        organisation_id: typed(t, "organisation_id"),
+    }
+}
+
+/// A volunteer's form filled with what is stored (declared skills only: course skills stay).
+pub async fn edit_volunteer_page(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let v = state
+        .store
+        .volunteer(&s.caller.actor, id, &s.page.meta)
+        .await?;
+    if !s.caller.actor.can(Operation::ManageNetwork, &v.area) {
+        return Err(WebError::Forbidden);
+    }
+    let mut f = Typed::new();
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    for (k, val) in [
+        ("id", v.id.to_string()),
+        ("version", v.version.to_string()),
+        ("prefix", opt(&v.prefix)),
+        ("first_name", v.first_name.clone()),
+        ("last_name", v.last_name.clone()),
+        ("kind", v.kind.as_str().to_owned()),
+        ("phone", opt(&v.phone)),
+        ("area_code", v.area.to_string()),
+        ("lat", v.home.map(|h| h.0.to_string()).unwrap_or_default()),
+        ("lon", v.home.map(|h| h.1.to_string()).unwrap_or_default()),
+        (
+            "skills",
+            v.skills
+                .iter()
+                .filter(|h| h.course_id.is_none())
+                .map(|h| h.skill.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        (
+            "languages",
+            v.languages
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        ("availability", v.availability.to_text()),
+        (
+            "organisation_id",
+            v.organisation_id.map(|o| o.to_string()).unwrap_or_default(),
+        ),
+        ("active", if v.active { "true" } else { "" }.to_owned()),
+    ] {
+        f.insert(k.to_owned(), val);
+    }
+    Ok(volunteer_form(&state, s, f, FormErrors::default())
+        .await?
+        .into_response())
+}
+
+pub async fn update_volunteer(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let mut t = gather(f, &["skills", "languages"]);
+    t.insert("id".into(), id.to_string());
+    let version = typed(&t, "version").parse::<i32>().unwrap_or(0);
+    let active = typed(&t, "active") == "true";
+    let result = match volunteer_form_of(&t).check() {
+        Ok(input) => {
+            state
+                .store
+                .update_volunteer(&s.caller.actor, id, version, input, active, &s.page.meta)
+                .await
+        }
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/volunteers/{id}"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(volunteer_form(&state, s, t, errors).await?))
+        }
+    }
+}
+
 pub async fn create_volunteer(
     State(state): State<AppState>,
     s: Signed,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let t = gather(f, &["skills", "languages"]);
-    let form = VolunteerForm {
-        prefix: typed(&t, "prefix"),
-        first_name: typed(&t, "first_name"),
-        last_name: typed(&t, "last_name"),
-        kind: typed(&t, "kind"),
-        phone: typed(&t, "phone"),
-        area_code: typed(&t, "area_code"),
-        lat: typed(&t, "lat"),
-        lon: typed(&t, "lon"),
-        skills: typed(&t, "skills"),
-        languages: typed(&t, "languages"),
-        availability: typed(&t, "availability"),
-        organisation_id: typed(&t, "organisation_id"),
-    };
+    let form = volunteer_form_of(&t);
     let result = match form.check() {
         Ok(input) => {
             state

@@ -106,6 +106,36 @@ async fn volunteers_are_seen_in_scope_only(db: TestDb) {
     assert!(page.body.contains("data-skill=\"driving\""));
     assert!(page.body.contains("ม้ง"));
 
+    // Editing: the form comes filled; a stale version is refused.
+    let edit = staff.get(&format!("{path}/edit")).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.body.contains("value=\"บุญมี\""));
+    assert!(edit.body.contains("name=\"version\" value=\"1\""));
+    let fields = [
+        ("version", "1"),
+        ("first_name", "บุญมี"),
+        ("last_name", "ใจงาม"),
+        ("kind", "caregiver"),
+        ("area_code", "55010101"),
+        ("skills", "first_aid"),
+        ("active", "true"),
+    ];
+    let res = staff.post_form(&format!("{path}/edit"), &fields).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = staff.post_form(&format!("{path}/edit"), &fields).await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "version 1 is stale now"
+    );
+    let page = staff.get(&path).await;
+    assert!(page.body.contains("ผู้ดูแลผู้สูงอายุ (CG)"), "the kind changed");
+    assert!(!page.body.contains("ไม่ได้ปฏิบัติงานแล้ว"), "still active");
+    assert!(
+        !page.body.contains("data-skill=\"driving\""),
+        "declared skills replaced"
+    );
+
     // Hours given add up on the page.
     let res = staff
         .post_form(
