@@ -8,7 +8,7 @@ use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::audit::RequestMeta;
 use ruamjai_domain::auth::Actor;
 use ruamjai_domain::network::import::{
-    Column, PARTNER_COLUMNS, VOLUNTEER_COLUMNS, check_map, field, recognise,
+    Column, PARTNER_COLUMNS, VOLUNTEER_COLUMNS, apply_overrides, check_map, recognise,
 };
 use ruamjai_store::Store;
 use ruamjai_store::network::import::{ListPlan, ListReport};
@@ -71,25 +71,11 @@ fn prepare(args: &ImportList, columns: &[Column]) -> anyhow::Result<Prepared> {
     let table = read_table(&bytes, &name, 1_000_000)
         .with_context(|| format!("cannot read {} as CSV or XLSX", args.file.display()))?;
     let mut map = recognise(columns, &table.headers);
-    for o in &args.map {
-        let Some((col, f)) = o.split_once('=') else {
-            bail!("--map {o:?}: expected COLUMN=FIELD");
-        };
-        let idx = match col.trim().parse::<usize>() {
-            Ok(n) if n >= 1 && n <= table.headers.len() => n - 1,
-            _ => table
-                .headers
-                .iter()
-                .position(|h| h.trim() == col.trim())
-                .with_context(|| format!("--map {o:?}: no column {col:?} in the file"))?,
-        };
-        map[idx] = match f.trim() {
-            "ignore" | "" => None,
-            f => Some(
-                field(columns, f).with_context(|| format!("--map {o:?}: unknown field {f:?}"))?,
-            ),
-        };
-    }
+    apply_overrides(columns, &table.headers, &mut map, &args.map.join("\n")).map_err(|_| {
+        anyhow::anyhow!(
+            "--map: expected COLUMN=FIELD with a column of the file and one of the fields"
+        )
+    })?;
     let default_area = args
         .area
         .as_deref()

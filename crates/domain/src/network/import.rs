@@ -159,6 +159,37 @@ pub fn check_map(
     }
 }
 
+/// Apply mapping overrides written as `COLUMN=FIELD` (COLUMN a header or a 1-based column
+/// number, FIELD a field name or `ignore`), separated by commas, semicolons or new lines.
+/// Problems are reported on the field `map`.
+pub fn apply_overrides(
+    columns: &[Column],
+    headers: &[String],
+    map: &mut [Option<&'static str>],
+    overrides: &str,
+) -> Result<(), FieldError> {
+    let bad = || FieldError::new("map", "mapping_invalid");
+    for o in overrides
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    {
+        let (col, f) = o.split_once('=').ok_or_else(bad)?;
+        let idx = match col.trim().parse::<usize>() {
+            Ok(n) if n >= 1 && n <= headers.len() => n - 1,
+            _ => headers
+                .iter()
+                .position(|h| h.trim() == col.trim())
+                .ok_or_else(bad)?,
+        };
+        map[idx] = match f.trim() {
+            "ignore" | "" => None,
+            f => Some(field(columns, f).ok_or_else(bad)?),
+        };
+    }
+    Ok(())
+}
+
 /// The field `name` of a column list (for `--map COLUMN=FIELD`).
 pub fn field(columns: &[Column], name: &str) -> Option<&'static str> {
     columns
@@ -346,6 +377,31 @@ mod tests {
 
     fn h(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn overrides_change_single_columns() {
+        let headers = h(&["ชื่อหน่วย", "กลุ่ม", "ประเภท", "อำเภอ"]);
+        let mut map = recognise(PARTNER_COLUMNS, &headers);
+        assert_eq!(map[0], None);
+        apply_overrides(
+            PARTNER_COLUMNS,
+            &headers,
+            &mut map,
+            "ชื่อหน่วย=name_th; 2=sector\n4=area_code, ประเภท=ignore",
+        )
+        .unwrap();
+        assert_eq!(
+            map,
+            vec![Some("name_th"), Some("sector"), None, Some("area_code")]
+        );
+        for bad in ["nonsense", "ไม่มี=name_th", "9=name_th", "1=wings"] {
+            assert_eq!(
+                apply_overrides(PARTNER_COLUMNS, &headers, &mut map, bad),
+                Err(FieldError::new("map", "mapping_invalid")),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

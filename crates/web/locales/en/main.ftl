@@ -103,6 +103,7 @@ err-not_a_subdistrict = Villages can only be added to a subdistrict.
 err-invalid_village_no = The village number must be 1–99.
 err-duplicate_in_file = This appears twice in the file.
 err-file_unreadable = This line of the file cannot be read (broken quoting or text encoding), so nothing was imported.
+err-mapping_invalid = Write COLUMN=FIELD with a column of the file and one of the fields.
 err-login_taken = This account is already linked to another volunteer.
 err-already_completed = The course is already completed; attendance stays.
 err-area_not_found = No such area within your responsibility.

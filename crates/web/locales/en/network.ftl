@@ -201,3 +201,5 @@ network-add = Add
 network-new = Make a network
 network-name = Name of the network
 partner-edit = Edit the partner
+list-import-map = Columns to read differently (optional)
+list-import-map-hint = COLUMN=FIELD, e.g. “ชื่อหน่วย=name_th, 4=area_code, remarks=ignore” (fields: name_th, sector, org_type, area_code, phone, email, offers … / first_name, last_name, kind, skills, languages, availability …)

@@ -201,3 +201,5 @@ network-add = เพิ่ม
 network-new = สร้างเครือข่าย
 network-name = ชื่อเครือข่าย
 partner-edit = แก้ไของค์กรภาคี
+list-import-map = กำหนดคอลัมน์เอง (ถ้าต้องการ)
+list-import-map-hint = คอลัมน์=ช่องข้อมูล เช่น “ชื่อหน่วย=name_th, 4=area_code, หมายเหตุ=ignore” (ช่องข้อมูล: name_th, sector, org_type, area_code, phone, email, offers … / first_name, last_name, kind, skills, languages, availability …)

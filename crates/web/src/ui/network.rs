@@ -1196,6 +1196,8 @@ struct ImportPage {
     page: Page,
     kind: String,
     area: String,
+    /// Mapping overrides as typed.
+    map: String,
     dry_run: bool,
     error: Option<String>,
     /// Header → field, as recognised.
@@ -1219,6 +1221,7 @@ pub async fn import_page(s: Signed) -> Result<Response, WebError> {
         area: own_area(&s, Operation::ManageNetwork),
         page: s.page,
         kind: "volunteers".into(),
+        map: String::new(),
         dry_run: true,
         error: None,
         mapping: Vec::new(),
@@ -1234,12 +1237,13 @@ pub async fn import_list(
     mut form: axum::extract::Multipart,
 ) -> Result<Response, WebError> {
     use ruamjai_domain::network::import::{
-        PARTNER_COLUMNS, VOLUNTEER_COLUMNS, check_map, recognise,
+        PARTNER_COLUMNS, VOLUNTEER_COLUMNS, apply_overrides, check_map, recognise,
     };
     need(&s, Operation::ManageNetwork)?;
     let lang = s.page.lang;
     let mut kind = String::new();
     let mut area = String::new();
+    let mut overrides = String::new();
     let mut dry_run = false;
     let mut file: Option<(String, axum::body::Bytes)> = None;
     while let Some(field) = form
@@ -1255,6 +1259,7 @@ pub async fn import_list(
             }
             Some("kind") => kind = field.text().await.unwrap_or_default(),
             Some("area") => area = field.text().await.unwrap_or_default(),
+            Some("map") => overrides = field.text().await.unwrap_or_default(),
             Some("dry_run") => dry_run = true,
             _ => {}
         }
@@ -1263,6 +1268,7 @@ pub async fn import_list(
         page: s.page,
         kind: kind.clone(),
         area: area.trim().to_owned(),
+        map: overrides.clone(),
         dry_run,
         error: None,
         mapping: Vec::new(),
@@ -1294,7 +1300,11 @@ pub async fn import_list(
             }
         },
     };
-    let map = recognise(columns, &table.headers);
+    let mut map = recognise(columns, &table.headers);
+    if let Err(e) = apply_overrides(columns, &table.headers, &mut map, &overrides) {
+        page.error = Some(lang.error(e.code));
+        return Ok(unprocessable(page));
+    }
     page.mapping = table
         .headers
         .iter()

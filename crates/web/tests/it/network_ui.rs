@@ -454,6 +454,32 @@ async fn lists_upload_checked_then_imported(db: TestDb) {
     .await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(c.get("/volunteers").await.body.contains("บุญมี ใจงาม"));
+    // A header the importer does not know is mapped by hand.
+    let csv = "ชื่อหน่วย,ภาคส่วน,ประเภทองค์กร\nวัดภูมินทร์,ศาสนา,วัด\n";
+    let res = upload_list(
+        &mut c,
+        &[
+            ("kind", "partners"),
+            ("area", "550101"),
+            ("map", "ชื่อหน่วย=name_th"),
+        ],
+        csv,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(c.get("/partners").await.body.contains("วัดภูมินทร์"));
+    let res = upload_list(
+        &mut c,
+        &[
+            ("kind", "partners"),
+            ("area", "550101"),
+            ("map", "ชื่อหน่วย=wings"),
+        ],
+        csv,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"file-error\""));
     // A required column missing is said before anything is read.
     let res = upload_list(&mut c, &[("kind", "partners")], "ชื่อองค์กร\nวัด\n").await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
