@@ -6,6 +6,7 @@
 pub mod areas;
 pub mod audit;
 pub mod auth;
+pub mod care;
 pub mod error;
 pub mod network;
 pub mod registry;

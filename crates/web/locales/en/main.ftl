@@ -103,6 +103,10 @@ err-not_a_subdistrict = Villages can only be added to a subdistrict.
 err-invalid_village_no = The village number must be 1–99.
 err-duplicate_in_file = This appears twice in the file.
 err-file_unreadable = This line of the file cannot be read (broken quoting or text encoding), so nothing was imported.
+err-adl_score_invalid = Choose one of the scores of this item.
+err-out_of_range = This reading is not possible; check the number.
+err-not_a_number = Enter a number.
+err-bp_inverted = The lower number must be below the upper one.
 err-mapping_invalid = Write COLUMN=FIELD with a column of the file and one of the fields.
 err-login_taken = This account is already linked to another volunteer.
 err-already_completed = The course is already completed; attendance stays.

@@ -1,0 +1,9 @@
+//! Care in the field: home visits with vital signs and the Barthel ADL index (whose group sets
+//! the person's ADL category), care plans and issue groups. This module holds the rules that
+//! need no storage: scoring, ranges and flags.
+
+pub mod adl;
+pub mod vitals;
+
+pub use adl::{Assessment, Group};
+pub use vitals::{BmiGroup, Flag, Severity, Vitals, VitalsForm};
