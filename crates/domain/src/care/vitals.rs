@@ -203,7 +203,7 @@ impl Vitals {
             }
         }
         if let Some(p) = self.pulse {
-            if p < 40 || p > 140 {
+            if !(40..=140).contains(&p) {
                 flag("pulse", "pulse_abnormal", Urgent);
             } else if !(50..=120).contains(&p) {
                 flag("pulse", "pulse_abnormal", Attention);
@@ -236,7 +236,7 @@ impl Vitals {
                 flag("glucose", "glucose_high", Attention);
             }
         }
-        out.sort_by(|a, b| b.severity.cmp(&a.severity));
+        out.sort_by_key(|f| std::cmp::Reverse(f.severity));
         out
     }
 }
