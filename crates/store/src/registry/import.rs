@@ -396,6 +396,7 @@ struct Run<'a> {
     /// sequences.
     next_person: i64,
     next_house: i64,
+    next_import: i64,
     seen: HashSet<String>,
     villages: HashMap<String, bool>,
     houses: HashMap<(String, String), i64>,
@@ -426,6 +427,7 @@ impl<'a> Run<'a> {
             compare: maxes[0].is_some() || maxes[1].is_some(),
             next_person: maxes[0].unwrap_or(0) + 1,
             next_house: maxes[1].unwrap_or(0) + 1,
+            next_import: maxes[2].unwrap_or(0) + 1,
             tx,
             actor,
             writing: !plan.dry_run,
@@ -445,7 +447,7 @@ impl<'a> Run<'a> {
             },
         };
         if !plan.dry_run {
-            let id = match run.take_ids("imports", maxes[2], 1).await {
+            let id = match run.take_ids("imports", 1).await {
                 Ok(ids) => ids[0],
                 Err(e) => return Err(run.abandon(e).await),
             };
@@ -482,12 +484,7 @@ impl<'a> Run<'a> {
 
     /// `n` new ids for `table`: counted on from the maximum on SQLite (the import holds the
     /// write lock), drawn from the table's sequence on PostgreSQL.
-    async fn take_ids(
-        &mut self,
-        table: &str,
-        sqlite_max: Option<i64>,
-        n: usize,
-    ) -> Result<Vec<i64>> {
+    async fn take_ids(&mut self, table: &'static str, n: usize) -> Result<Vec<i64>> {
         if n == 0 {
             return Ok(Vec::new());
         }
@@ -514,7 +511,7 @@ impl<'a> Run<'a> {
         let next = match table {
             "persons" => &mut self.next_person,
             "households" => &mut self.next_house,
-            _ => return Ok(vec![sqlite_max.unwrap_or(0) + 1]),
+            _ => &mut self.next_import,
         };
         let first = *next;
         *next += n as i64;
@@ -690,7 +687,7 @@ impl<'a> Run<'a> {
         if !self.writing || new_houses.is_empty() {
             return Ok(());
         }
-        let ids = self.take_ids("households", None, new_houses.len()).await?;
+        let ids = self.take_ids("households", new_houses.len()).await?;
         let mut out = Rows::new();
         for ((k, loc, dims), id) in new_houses.into_iter().zip(ids) {
             out.row()
@@ -715,7 +712,7 @@ impl<'a> Run<'a> {
 
     /// Persons and their categories, and the count changes they bring.
     async fn write_persons(&mut self, rows: Vec<PreparedRow>) -> Result<()> {
-        let ids = self.take_ids("persons", None, rows.len()).await?;
+        let ids = self.take_ids("persons", rows.len()).await?;
         let unverified = Verification::Unverified.as_str();
         let mut persons = Rows::new();
         let mut cats = Rows::new();
