@@ -486,7 +486,7 @@ async fn fill_network(
         .iter()
         .filter_map(|v| Some((v.phone.clone()?, v.id)))
         .collect();
-    let today = ruamjai_store::network::thai_today();
+    let today = ruamjai_store::registry::today();
     let mut entries = Vec::new();
     for v in &generated {
         if let Some(id) = v.input.phone.as_ref().and_then(|p| by_phone.get(p)) {

@@ -56,11 +56,7 @@ pub async fn import_volunteers(store: &Store, args: &ImportList) -> anyhow::Resu
 type Prepared = (ListPlan, Vec<ruamjai_store::tabular::TableRow>, Lang);
 
 fn prepare(args: &ImportList, columns: &[Column]) -> anyhow::Result<Prepared> {
-    let lang = if args.lang == "th" {
-        Lang::Th
-    } else {
-        Lang::En
-    };
+    let lang = Lang::parse(&args.lang);
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let name = args

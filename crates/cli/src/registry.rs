@@ -175,11 +175,7 @@ pub async fn import(store: &Store, cmd: &ImportCommand) -> anyhow::Result<()> {
             return crate::network::import_volunteers(store, args).await;
         }
     };
-    let lang = if args.lang == "th" {
-        Lang::Th
-    } else {
-        Lang::En
-    };
+    let lang = Lang::parse(&args.lang);
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let name = args

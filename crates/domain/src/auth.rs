@@ -228,6 +228,15 @@ impl Actor {
         }
     }
 
+    /// The area of the actor's first grant allowing `op` (`None` for a national grant or none):
+    /// where an action of theirs is recorded, and what their forms offer first.
+    pub fn first_area(&self, op: Operation) -> Option<&AreaCode> {
+        self.grants
+            .iter()
+            .find(|g| g.role.allows(op))
+            .and_then(|g| g.area.as_ref())
+    }
+
     /// Roles this actor may hand out somewhere, for choosing in a form.
     pub fn grantable_roles(&self) -> Vec<Role> {
         Role::ALL

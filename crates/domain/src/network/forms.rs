@@ -128,13 +128,13 @@ impl OrganisationForm {
             .map_err(|x| e.push(x))
             .ok()
             .flatten();
-        let email = text("email", &self.email, 200, false, &mut e);
-        if email
-            .as_ref()
-            .is_some_and(|m| !m.contains('@') || m.contains(' '))
-        {
-            e.push(FieldError::new("email", "invalid_email"));
-        }
+        let email = match self.email.trim() {
+            "" => None,
+            m => crate::auth::Email::parse(m)
+                .map(|m| m.as_str().to_owned())
+                .map_err(|x| e.push(x))
+                .ok(),
+        };
         let offers = list("offers", &self.offers, Offer::parse, &mut e);
         let offer_note = text("offer_note", &self.offer_note, 1000, false, &mut e);
         done(e, || OrganisationInput {

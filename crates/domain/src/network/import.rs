@@ -218,10 +218,12 @@ fn cells_of(map: &[Option<&'static str>], cells: &[String]) -> impl Fn(&str) -> 
     }
 }
 
-/// A coded value written as its code or as one of its Thai or English names.
-fn loose<T: Copy + Coded>(
+/// A coded value written as its code or as one of its Thai or English names (`code` gives a
+/// value's stored code). Unknown text is kept, so the form's check names the field.
+fn loose<T: Copy>(
     raw: &str,
     parse: impl Fn(&str) -> Option<T>,
+    code: impl Fn(T) -> &'static str,
     names: &[(&str, T)],
 ) -> String {
     let t = raw.trim();
@@ -232,29 +234,8 @@ fn loose<T: Copy + Coded>(
     names
         .iter()
         .find(|(n, _)| fold(n) == f)
-        .map(|(_, v)| v.code().to_owned())
+        .map(|(_, v)| code(*v).to_owned())
         .unwrap_or_else(|| t.to_owned())
-}
-
-/// A value with a stored code.
-trait Coded {
-    fn code(self) -> &'static str;
-}
-
-impl Coded for Sector {
-    fn code(self) -> &'static str {
-        self.as_str()
-    }
-}
-impl Coded for OrgType {
-    fn code(self) -> &'static str {
-        self.as_str()
-    }
-}
-impl Coded for VolunteerKind {
-    fn code(self) -> &'static str {
-        self.as_str()
-    }
 }
 
 const SECTOR_NAMES: &[(&str, Sector)] = &[
@@ -328,8 +309,13 @@ pub fn partner_form(
     OrganisationForm {
         name_th: v("name_th"),
         name_en: v("name_en"),
-        sector: loose(&v("sector"), Sector::parse, SECTOR_NAMES),
-        org_type: loose(&v("org_type"), OrgType::parse, ORG_TYPE_NAMES),
+        sector: loose(&v("sector"), Sector::parse, Sector::as_str, SECTOR_NAMES),
+        org_type: loose(
+            &v("org_type"),
+            OrgType::parse,
+            OrgType::as_str,
+            ORG_TYPE_NAMES,
+        ),
         area_code: if area.is_empty() {
             default_area.unwrap_or_default().to_owned()
         } else {
@@ -355,7 +341,12 @@ pub fn volunteer_form(
         prefix: v("prefix"),
         first_name: v("first_name"),
         last_name: v("last_name"),
-        kind: loose(&v("kind"), VolunteerKind::parse, KIND_NAMES),
+        kind: loose(
+            &v("kind"),
+            VolunteerKind::parse,
+            VolunteerKind::as_str,
+            KIND_NAMES,
+        ),
         phone: v("phone"),
         area_code: if area.is_empty() {
             default_area.unwrap_or_default().to_owned()

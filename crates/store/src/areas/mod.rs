@@ -186,7 +186,7 @@ pub(crate) fn reaches(scope: &Scope, area: &AreaCode) -> bool {
 
 /// What a person types is text, not a LIKE pattern: wildcard characters (which never occur
 /// in area names) are dropped.
-fn strip_like_wildcards(s: &str) -> String {
+pub(crate) fn strip_like_wildcards(s: &str) -> String {
     s.chars()
         .filter(|c| !matches!(c, '%' | '_' | '\\'))
         .collect()

@@ -250,7 +250,7 @@ fn params(stmt: &Statement) -> rusqlite::Result<Vec<LiteValue>> {
     stmt.values
         .iter()
         .flat_map(|v| v.0.iter())
-        .map(|v| value(v).map_err(rusqlite::Error::InvalidParameterName))
+        .map(|v| value(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into())))
         .collect()
 }
 

@@ -66,9 +66,6 @@ impl Rows {
         self
     }
 
-    /// End a row (kept for symmetry with [`Rows::row`]; rows are fixed-width by their table).
-    pub(crate) fn end(&mut self) {}
-
     pub(crate) fn int(&mut self, v: Option<i64>) -> &mut Self {
         self.cells.push(v.map_or(Cell::Null, Cell::Int));
         self
@@ -324,15 +321,13 @@ mod tests {
             .text(Some("ก \"x\""))
             .float(Some(1.5))
             .boolean(Some(true))
-            .date(NaiveDate::from_ymd_opt(2026, 11, 23))
-            .end();
+            .date(NaiveDate::from_ymd_opt(2026, 11, 23));
         r.row()
             .int(None)
             .text(None)
             .float(Some(f64::NAN))
             .boolean(None)
-            .date(None)
-            .end();
+            .date(None);
         assert_eq!(r.len(), 2);
         assert_eq!(
             r.to_json(5),

@@ -12,11 +12,11 @@ impl MigrationName for Migration {
     }
 }
 
-fn ts(name: &'static str) -> ColumnDef {
+pub(super) fn ts(name: &'static str) -> ColumnDef {
     timestamp_with_time_zone(name)
 }
 
-fn fk_to(
+pub(super) fn fk_to(
     from_table: &'static str,
     col: &'static str,
     to: &'static str,
@@ -30,7 +30,11 @@ fn fk_to(
         .to_owned()
 }
 
-fn index(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
+pub(super) fn index(
+    table: &'static str,
+    name: &'static str,
+    cols: &[&'static str],
+) -> IndexCreateStatement {
     let mut i = Index::create();
     i.name(name).table(table);
     for c in cols {

@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::m20261123_000002_registry::{fk_to, index, ts};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -12,31 +14,20 @@ impl MigrationName for Migration {
     }
 }
 
-fn ts(name: &'static str) -> ColumnDef {
-    timestamp_with_time_zone(name)
-}
-
+/// A foreign key to `to` (areas by code, every other table by id).
 fn fk(
     from: &'static str,
     col: &'static str,
     to: &'static str,
     on_delete: ForeignKeyAction,
 ) -> ForeignKeyCreateStatement {
-    let to_col = if to == "areas" { "code" } else { "id" };
-    ForeignKey::create()
-        .from(from, col)
-        .to(to, to_col)
-        .on_delete(on_delete)
-        .to_owned()
-}
-
-fn index(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(*c);
-    }
-    i.to_owned()
+    fk_to(
+        from,
+        col,
+        to,
+        if to == "areas" { "code" } else { "id" },
+        on_delete,
+    )
 }
 
 /// Tables in creation order (dropped in reverse).

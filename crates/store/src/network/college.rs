@@ -248,18 +248,27 @@ impl Store {
         })
     }
 
-    /// The certificate code of an enrolment in a course the caller runs (none before
-    /// completion).
-    pub async fn certificate_code(
+    /// The certificate of a completed enrolment in a course the caller runs, for printing
+    /// (the read is audited as the caller's). `None` before completion.
+    pub async fn certificate(
         &self,
         actor: &Actor,
         enrolment_id: i64,
-    ) -> Result<Option<String>> {
-        Ok(self
-            .managed_enrolment(actor, enrolment_id)
-            .await?
-            .0
-            .certificate_code)
+        meta: &RequestMeta,
+    ) -> Result<Option<CertificateCheck>> {
+        let (e, c) = self.managed_enrolment(actor, enrolment_id).await?;
+        let Some(check) = self.certificate_of(&e).await? else {
+            return Ok(None);
+        };
+        audit::append(
+            &self.db,
+            NewEntry::by(actor, AuditAction::CertificateIssue, meta)
+                .entity("enrolment", e.id)
+                .area(&c.area)
+                .detail(serde_json::json!({ "printed": true })),
+        )
+        .await?;
+        Ok(Some(check))
     }
 
     /// The session and its course, when the caller runs the course.
@@ -481,14 +490,28 @@ impl Store {
         else {
             return Ok(None);
         };
-        let (Some(on), Some(s)) = (
-            e.completed_on,
-            course_sessions::Entity::find_by_id(e.session_id)
-                .one(&self.db)
-                .await?,
-        ) else {
+        let Some(check) = self.certificate_of(&e).await? else {
             return Ok(None);
         };
+        audit::append(
+            &self.db,
+            NewEntry::anonymous(AuditAction::CertificateVerify, meta).entity("enrolment", e.id),
+        )
+        .await?;
+        Ok(Some(check))
+    }
+}
+
+impl Store {
+    /// What a completed enrolment's certificate says (`None` before completion).
+    async fn certificate_of(&self, e: &enrolments::Model) -> Result<Option<CertificateCheck>> {
+        let (Some(on), Some(code)) = (e.completed_on, e.certificate_code.clone()) else {
+            return Ok(None);
+        };
+        let s = course_sessions::Entity::find_by_id(e.session_id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let c = courses::Entity::find_by_id(s.course_id)
             .one(&self.db)
             .await?
@@ -497,11 +520,6 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound)?;
-        audit::append(
-            &self.db,
-            NewEntry::anonymous(AuditAction::CertificateVerify, meta).entity("enrolment", e.id),
-        )
-        .await?;
         Ok(Some(CertificateCheck {
             name: name_of(&v),
             course_th: c.title_th,

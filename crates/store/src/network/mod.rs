@@ -13,7 +13,7 @@ pub mod import;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, Utc};
 use ruamjai_domain::FieldError;
 use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::audit::{AuditAction, RequestMeta};
@@ -197,14 +197,15 @@ pub struct NetworkChild {
     pub minutes: i64,
 }
 
-/// Thai local time now (UTC+7 all year).
-pub fn thai_now() -> NaiveDateTime {
-    (Utc::now() + chrono::Duration::hours(7)).naive_utc()
-}
-
-/// Today in Thailand.
-pub fn thai_today() -> NaiveDate {
-    thai_now().date()
+/// Volunteers holding `skill` (a sub-query on the skill index).
+fn holds(skill: Skill) -> sea_orm::sea_query::SimpleExpr {
+    volunteers::Column::Id.in_subquery(
+        sea_orm::sea_query::Query::select()
+            .column(volunteer_skills::Column::VolunteerId)
+            .from(volunteer_skills::Entity)
+            .and_where(volunteer_skills::Column::Skill.eq(skill.as_str()))
+            .to_owned(),
+    )
 }
 
 fn not_found() -> StoreError {
@@ -711,21 +712,9 @@ impl Store {
             sel = sel.filter(volunteers::Column::Kind.eq(k.as_str()));
         }
         if let Some(s) = q.skill {
-            sel = sel.filter(
-                volunteers::Column::Id.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(volunteer_skills::Column::VolunteerId)
-                        .from(volunteer_skills::Entity)
-                        .and_where(volunteer_skills::Column::Skill.eq(s.as_str()))
-                        .to_owned(),
-                ),
-            );
+            sel = sel.filter(holds(s));
         }
-        let text: String =
-            q.q.trim()
-                .chars()
-                .filter(|c| !matches!(c, '%' | '_' | '\\'))
-                .collect();
+        let text = crate::areas::strip_like_wildcards(q.q.trim());
         if !text.is_empty() {
             sel = sel.filter(
                 sea_orm::Condition::any()
@@ -945,15 +934,7 @@ impl Store {
             sel = sel.filter(c);
         }
         for s in &need.skills {
-            sel = sel.filter(
-                volunteers::Column::Id.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(volunteer_skills::Column::VolunteerId)
-                        .from(volunteer_skills::Entity)
-                        .and_where(volunteer_skills::Column::Skill.eq(s.as_str()))
-                        .to_owned(),
-                ),
-            );
+            sel = sel.filter(holds(*s));
         }
         let rows = sel.limit(20_000).all(&self.db).await?;
         let volunteers = self.volunteers_from(rows).await?;

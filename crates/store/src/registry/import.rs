@@ -462,7 +462,11 @@ impl<'a> Run<'a> {
                 rows_total: sea_orm::Set(0),
                 rows_added: sea_orm::Set(0),
                 rows_skipped: sea_orm::Set(0),
-                area_code: sea_orm::Set(import_root(actor).map(|r| r.to_string())),
+                area_code: sea_orm::Set(
+                    actor
+                        .first_area(Operation::ImportPersons)
+                        .map(|r| r.to_string()),
+                ),
             };
             if let Err(e) = run
                 .tx
@@ -703,8 +707,7 @@ impl<'a> Run<'a> {
                 .boolean(dims.access)
                 .ts(self.now)
                 .ts(self.now)
-                .int(Some(1))
-                .end();
+                .int(Some(1));
             self.houses.insert(k, id);
         }
         self.tx.insert("households", HOUSEHOLD_COLS, out).await
@@ -750,8 +753,7 @@ impl<'a> Run<'a> {
                 .ts(self.now)
                 .int(self.by)
                 .int(self.by)
-                .int(Some(1))
-                .end();
+                .int(Some(1));
             for c in &r.categories {
                 cats.row()
                     .int(Some(id))
@@ -761,8 +763,7 @@ impl<'a> Run<'a> {
                     .date(c.card_expiry)
                     .text(c.note.as_deref())
                     .ts(self.now)
-                    .int(self.by)
-                    .end();
+                    .int(self.by);
             }
             let cs: Vec<Category> = r.categories.iter().map(|c| c.category).collect();
             for k in count_keys(p.status.as_str(), p.birth, &cs, self.today) {
@@ -820,8 +821,8 @@ impl<'a> Run<'a> {
                 "skipped": self.report.skipped,
                 "households_added": self.report.households_added,
             }));
-        if let Some(r) = import_root(self.actor) {
-            e = e.area(&r);
+        if let Some(r) = self.actor.first_area(Operation::ImportPersons) {
+            e = e.area(r);
         }
         stmts.push(audit::append_statement(backend, e));
         for s in stmts {
@@ -835,15 +836,6 @@ impl<'a> Run<'a> {
         store.refresh_public_counts().await?;
         Ok(self.report)
     }
-}
-
-/// The area an import is recorded under: the caller's first importing grant.
-fn import_root(actor: &Actor) -> Option<AreaCode> {
-    actor
-        .grants
-        .iter()
-        .find(|g| g.role.allows(Operation::ImportPersons))
-        .and_then(|g| g.area.clone())
 }
 
 impl Store {

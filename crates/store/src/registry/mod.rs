@@ -49,6 +49,11 @@ pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&bangkok()).date_naive()
 }
 
+/// The time now in Thailand (for weekly availability).
+pub fn now_local() -> chrono::NaiveDateTime {
+    Utc::now().with_timezone(&bangkok()).naive_local()
+}
+
 /// A category on a person, with its details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonCategory {

@@ -10,7 +10,7 @@ use ruamjai_domain::Invalid;
 use ruamjai_domain::network::{HoursForm, Need, Skill, VolunteerForm, VolunteerKind};
 use ruamjai_store::network::college::{CertificateCheck, Course};
 use ruamjai_store::network::{
-    NetworkDashboard, Organisation, Volunteer, VolunteerMatch, VolunteerQuery, thai_now, thai_today,
+    NetworkDashboard, Organisation, Volunteer, VolunteerMatch, VolunteerQuery,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -300,7 +300,7 @@ pub async fn log_hours(
         hours: r.hours.to_string(),
         activity: r.activity,
     }
-    .check(thai_today())?;
+    .check(ruamjai_store::registry::today())?;
     let hid = state
         .store
         .log_hours(&c.caller.actor, id, input, &c.meta)
@@ -370,12 +370,12 @@ pub async fn match_volunteers(
         Vec::new()
     });
     let at = match p.at.as_deref() {
-        None | Some("") => thai_now(),
+        None | Some("") => ruamjai_store::registry::now_local(),
         Some(s) => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
             .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
             .unwrap_or_else(|_| {
                 errors.push(ruamjai_domain::FieldError::new("at", "date_invalid"));
-                thai_now()
+                ruamjai_store::registry::now_local()
             }),
     };
     if !errors.is_empty() {

@@ -20,9 +20,7 @@ use ruamjai_domain::network::{
 use ruamjai_domain::registry::PartialDate;
 use ruamjai_store::StoreError;
 use ruamjai_store::network::college::{CertificateCheck, Course, Enrolment, Session};
-use ruamjai_store::network::{
-    NetworkDashboard, Organisation, Volunteer, VolunteerQuery, thai_today,
-};
+use ruamjai_store::network::{NetworkDashboard, Organisation, Volunteer, VolunteerQuery};
 use serde::Deserialize;
 
 use super::{FormErrors, Page, Signed, see_other};
@@ -90,10 +88,8 @@ fn need(s: &Signed, op: Operation) -> Result<(), WebError> {
 fn own_area(s: &Signed, op: Operation) -> String {
     s.caller
         .actor
-        .grants
-        .iter()
-        .find(|g| g.role.allows(op))
-        .and_then(|g| g.area.as_ref().map(|a| a.to_string()))
+        .first_area(op)
+        .map(|a| a.to_string())
         .unwrap_or_default()
 }
 
@@ -765,7 +761,7 @@ pub async fn log_hours(
         hours: typed(&t, "hours"),
         activity: typed(&t, "activity"),
     };
-    let result = match form.check(thai_today()) {
+    let result = match form.check(ruamjai_store::registry::today()) {
         Ok(input) => state
             .store
             .log_hours(&s.caller.actor, id, input, &s.page.meta)
@@ -1094,7 +1090,7 @@ pub async fn complete(
     Path(id): Path<i64>,
     Form(f): Form<CompleteForm>,
 ) -> Result<Response, WebError> {
-    let result = match PartialDate::parse("date", &f.date, thai_today()) {
+    let result = match PartialDate::parse("date", &f.date, ruamjai_store::registry::today()) {
         Ok(d) => state
             .store
             .complete_course(&s.caller.actor, id, d.date, &s.page.meta)
@@ -1137,14 +1133,9 @@ pub async fn certificate(
     s: Signed,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let code = state
-        .store
-        .certificate_code(&s.caller.actor, id)
-        .await?
-        .ok_or(WebError::NotFound)?;
     let check = state
         .store
-        .verify_certificate(&code, &s.page.meta)
+        .certificate(&s.caller.actor, id, &s.page.meta)
         .await?
         .ok_or(WebError::NotFound)?;
     Ok(CertificatePage {

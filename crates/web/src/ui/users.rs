@@ -69,10 +69,8 @@ pub async fn new_page(s: Signed) -> Result<Response, WebError> {
     let area = s
         .caller
         .actor
-        .grants
-        .iter()
-        .find(|g| g.role.allows(Operation::ManageUsers))
-        .and_then(|g| g.area.as_ref().map(|a| a.to_string()))
+        .first_area(Operation::ManageUsers)
+        .map(|a| a.to_string())
         .unwrap_or_default();
     Ok(NewUserPage {
         roles: s.caller.actor.grantable_roles(),
