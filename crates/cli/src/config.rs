@@ -4,6 +4,7 @@
 //! | key (TOML)       | flag               | environment                |
 //! |------------------|--------------------|----------------------------|
 //! | `database_url`   | `--database-url`   | `RUAMJAI_DATABASE_URL`     |
+//! | `files_dir`      | `--files-dir`      | `RUAMJAI_FILES_DIR`        |
 //! | `listen`         | `--listen`         | `RUAMJAI_LISTEN`           |
 //! | `base_url`       | `--base-url`       | `RUAMJAI_BASE_URL`         |
 //! | `admin_email`    | `--admin-email`    | `RUAMJAI_ADMIN_EMAIL`      |
@@ -30,6 +31,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
+    pub files_dir: Option<PathBuf>,
     pub listen: Option<String>,
     pub base_url: Option<String>,
     pub admin_email: Option<String>,

@@ -592,6 +592,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let store = crate::open_store(&url).await?;
     let meta = RequestMeta::cli();
     let mut printed = Vec::new();
+    let mut ids = std::collections::HashMap::new();
     // The administrator first, then the villages, then the accounts that live in them.
     for (i, (email, name, role, area)) in ACCOUNTS.iter().enumerate() {
         let password = random_password();
@@ -613,6 +614,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("demo account {email}: {e}"))?;
         printed.push((*email, password, *role, *area));
+        ids.insert(*email, made.user.id);
         // The provincial centre also holds the `sensitive` permission, to show what it opens.
         if *email == "nan@demo.ruamjai.local" {
             store
@@ -634,6 +636,21 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
             );
         }
     }
+    let actor = |email: &str| store.actor(ids[email]);
+    let started = std::time::Instant::now();
+    let visits = crate::demo_care::fill(
+        &store,
+        &actor("admin@demo.ruamjai.local").await?,
+        &actor("osm@demo.ruamjai.local").await?,
+        &actor("staff@demo.ruamjai.local").await?,
+        &actor("mueangnan@demo.ruamjai.local").await?,
+        &meta,
+    )
+    .await?;
+    println!(
+        "care: {visits} home visits, plans and an issue group in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     println!("ruamjai demo — {}", args.file.display());
     println!("Demo accounts (passwords are shown only now):");
     for (email, password, role, area) in &printed {

@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod demo_care;
 mod demo_data;
 mod network;
 mod registry;
@@ -24,7 +25,7 @@ use crate::config::{DEFAULT_DATABASE_URL, FileConfig, redact_url};
 #[derive(Debug, Parser)]
 #[command(name = "ruamjai", version, about, propagate_version = true)]
 pub struct Cli {
-    /// TOML configuration file (keys: database_url, listen, base_url, admin_email,
+    /// TOML configuration file (keys: database_url, files_dir, listen, base_url, admin_email,
     /// secure_cookies, session_hours, log_format).
     #[arg(long, global = true, env = "RUAMJAI_CONFIG")]
     config: Option<PathBuf>,
@@ -34,6 +35,10 @@ pub struct Cli {
     /// Log format: `text` or `json`.
     #[arg(long, global = true, env = "RUAMJAI_LOG_FORMAT")]
     log_format: Option<String>,
+    /// Where uploaded files (visit photos) are kept, outside any web root. Default: beside the
+    /// SQLite file (`ruamjai-files/` for `ruamjai.db`), or `./ruamjai-files` with PostgreSQL.
+    #[arg(long, global = true, env = "RUAMJAI_FILES_DIR")]
+    files_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -152,6 +157,19 @@ impl Cli {
             .or_else(|| file.database_url.clone())
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
     }
+
+    /// Open the configured database (migrated) with the configured file store.
+    async fn store(&self, file: &FileConfig) -> anyhow::Result<Store> {
+        let store = open_store(&self.database_url(file)).await?;
+        Ok(
+            match self.files_dir.clone().or_else(|| file.files_dir.clone()) {
+                Some(dir) => store.with_files(std::sync::Arc::new(
+                    ruamjai_store::files::LocalDisk::new(dir),
+                )),
+                None => store,
+            },
+        )
+    }
 }
 
 fn init_logging(format: &str) {
@@ -214,7 +232,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| "text".into());
     init_logging(&log_format);
     match &cli.command {
-        Command::Serve(args) => serve::run(&cli.database_url(&file), args, &file).await,
+        Command::Serve(args) => serve::run(cli.store(&file).await?, args, &file).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Migrate => {
             let url = cli.database_url(&file);
@@ -230,17 +248,11 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Areas(cmd) => areas(&open_store(&cli.database_url(&file)).await?, cmd).await,
-        Command::Users(cmd) => users(&open_store(&cli.database_url(&file)).await?, cmd).await,
-        Command::Import(cmd) => {
-            registry::import(&open_store(&cli.database_url(&file)).await?, cmd).await
-        }
-        Command::Export(cmd) => {
-            registry::export(&open_store(&cli.database_url(&file)).await?, cmd).await
-        }
-        Command::Registry(cmd) => {
-            registry::registry(&open_store(&cli.database_url(&file)).await?, cmd).await
-        }
+        Command::Areas(cmd) => areas(&cli.store(&file).await?, cmd).await,
+        Command::Users(cmd) => users(&cli.store(&file).await?, cmd).await,
+        Command::Import(cmd) => registry::import(&cli.store(&file).await?, cmd).await,
+        Command::Export(cmd) => registry::export(&cli.store(&file).await?, cmd).await,
+        Command::Registry(cmd) => registry::registry(&cli.store(&file).await?, cmd).await,
     }
 }
 

@@ -33,8 +33,7 @@ pub struct ServeArgs {
     pub session_hours: Option<i64>,
 }
 
-pub async fn run(database_url: &str, args: &ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
-    let store = crate::open_store(database_url).await?;
+pub async fn run(store: Store, args: &ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let listen = args
         .listen
         .clone()

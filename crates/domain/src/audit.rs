@@ -102,6 +102,34 @@ pub enum AuditAction {
     UserOrganisation,
     /// A volunteer was linked to (or unlinked from) a user account.
     VolunteerLogin,
+    /// A home visit was recorded (or synced from a device).
+    VisitRecord,
+    /// A home visit was corrected.
+    VisitUpdate,
+    /// An offline edit against an older version was kept as a conflict.
+    VisitConflict,
+    /// A conflict was reviewed (applied or discarded).
+    VisitConflictResolve,
+    /// Visits of a person were read.
+    VisitView,
+    /// A visit photo was stored.
+    PhotoUpload,
+    /// A visit photo was opened.
+    PhotoView,
+    /// A field worker's list of visits to make was read (and cached on the device).
+    MyVisits,
+    /// A person was assigned to (or unassigned from) a field worker.
+    CareAssign,
+    /// A care plan was opened.
+    PlanView,
+    /// A care plan or one of its items was created or changed.
+    PlanChange,
+    /// An issue group was made.
+    GroupCreate,
+    /// Members, persons or notes of an issue group changed.
+    GroupChange,
+    /// An issue group (with its persons) was opened.
+    GroupView,
 }
 
 impl AuditAction {
@@ -155,6 +183,20 @@ impl AuditAction {
             Self::VolunteerImport => "volunteer.import",
             Self::UserOrganisation => "user.organisation",
             Self::VolunteerLogin => "volunteer.login",
+            Self::VisitRecord => "visit.record",
+            Self::VisitUpdate => "visit.update",
+            Self::VisitConflict => "visit.conflict",
+            Self::VisitConflictResolve => "visit.conflict_resolve",
+            Self::VisitView => "visit.view",
+            Self::PhotoUpload => "photo.upload",
+            Self::PhotoView => "photo.view",
+            Self::MyVisits => "care.my_visits",
+            Self::CareAssign => "care.assign",
+            Self::PlanView => "care_plan.view",
+            Self::PlanChange => "care_plan.change",
+            Self::GroupCreate => "group.create",
+            Self::GroupChange => "group.change",
+            Self::GroupView => "group.view",
         }
     }
 }

@@ -96,6 +96,12 @@ pub enum Operation {
     ManageNetwork,
     /// Run the volunteer college: courses, sessions, enrolment, attendance, certificates.
     ManageCollege,
+    /// Record home visits (vitals, ADL, needs, photos) for persons the caller may see.
+    RecordVisits,
+    /// Make and change care plans, assign persons to field workers, review sync conflicts.
+    ManageCare,
+    /// Create issue groups and choose their members and persons.
+    ManageGroups,
 }
 
 impl Role {
@@ -119,6 +125,9 @@ impl Role {
                     | ViewNetwork
                     | ManageNetwork
                     | ManageCollege
+                    | RecordVisits
+                    | ManageCare
+                    | ManageGroups
             ),
             Role::Staff => matches!(
                 op,
@@ -130,10 +139,12 @@ impl Role {
                     | ViewNetwork
                     | ManageNetwork
                     | ManageCollege
+                    | RecordVisits
+                    | ManageCare
             ),
             Role::Operator => matches!(
                 op,
-                ViewAreas | ViewPersons | EditPersons | AttestPersons | ViewNetwork
+                ViewAreas | ViewPersons | EditPersons | AttestPersons | ViewNetwork | RecordVisits
             ),
             Role::Viewer => matches!(op, ViewAreas),
             Role::Sensitive => matches!(op, ViewSensitive),

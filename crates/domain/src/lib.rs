@@ -3,6 +3,9 @@
 //! The parts of the design (`areas`, `auth`, `audit`, …) are modules with the same name in
 //! every layer, so a reader finds `areas` here, in the store and in the web crate alike.
 
+#[macro_use]
+mod macros;
+
 pub mod areas;
 pub mod audit;
 pub mod auth;

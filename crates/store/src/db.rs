@@ -10,6 +10,26 @@ use sea_orm_migration::MigratorTrait;
 use crate::Result;
 use crate::migration::Migrator;
 
+/// Where uploaded files go unless configured: beside an SQLite file (`ruamjai.db` →
+/// `ruamjai-files/`), or `ruamjai-files/` in the working directory for PostgreSQL.
+pub fn default_files_dir(url: &str) -> std::path::PathBuf {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .filter(|p| !p.is_empty() && !p.contains(":memory:"));
+    match path {
+        Some(p) => {
+            let p = Path::new(p);
+            let stem = p
+                .file_stem()
+                .map_or("ruamjai".into(), |s| s.to_string_lossy());
+            p.with_file_name(format!("{stem}-files"))
+        }
+        None => "ruamjai-files".into(),
+    }
+}
+
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -23,6 +43,8 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
+    /// Where uploaded files (visit photos) live, outside the web root.
+    pub(crate) files: crate::files::Files,
 }
 
 impl Store {
@@ -53,7 +75,16 @@ impl Store {
             opts.max_connections(16);
         }
         let db = Database::connect(opts).await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            files: std::sync::Arc::new(crate::files::LocalDisk::new(default_files_dir(url))),
+        })
+    }
+
+    /// Keep uploaded files in `files` instead of the default directory.
+    pub fn with_files(mut self, files: crate::files::Files) -> Self {
+        self.files = files;
+        self
     }
 
     /// A `sqlite://` URL for a file path.

@@ -10,8 +10,10 @@ pub mod areas;
 pub mod audit;
 pub mod auth;
 mod bulk;
+pub mod care;
 mod db;
 mod error;
+pub mod files;
 pub mod migration;
 pub mod network;
 pub mod registry;
@@ -19,7 +21,7 @@ pub mod tabular;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use db::{Backend, Store};
+pub use db::{Backend, Store, default_files_dir};
 pub use error::StoreError;
 
 /// Result of store operations.

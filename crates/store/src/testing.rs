@@ -69,7 +69,12 @@ impl TestDb {
             .expect("create test database");
         admin.close().await.ok();
         let url = replace_db_name(&admin_url, &name);
-        let store = Store::connect(&url).await.expect("connect test database");
+        let store = Store::connect(&url)
+            .await
+            .expect("connect test database")
+            .with_files(std::sync::Arc::new(crate::files::LocalDisk::new(
+                files_dir_for(&name),
+            )));
         store.migrate().await.expect("migrate postgres");
         Some(Self {
             store,
@@ -77,6 +82,11 @@ impl TestDb {
             cleanup: Cleanup::Postgres { admin_url, name },
         })
     }
+}
+
+/// The file store directory of a PostgreSQL test database.
+fn files_dir_for(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{name}-files"))
 }
 
 /// `postgres://host:port/db?x` with `db` replaced.
@@ -103,8 +113,10 @@ impl Drop for TestDb {
                     p.push(suffix);
                     let _ = std::fs::remove_file(p);
                 }
+                let _ = std::fs::remove_dir_all(crate::default_files_dir(&self.url));
             }
             Cleanup::Postgres { admin_url, name } => {
+                let _ = std::fs::remove_dir_all(files_dir_for(name));
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: do the async work on a thread of its own.
                 let _ = std::thread::spawn(move || {

@@ -29,3 +29,35 @@ document.addEventListener('DOMContentLoaded', () => {
     });
   }
 });
+
+// Signing out clears this device (the server sends Clear-Site-Data), including visits the field
+// app has not sent yet. On any page but the field app's own (which warns by itself), ask first
+// when some are waiting.
+document.addEventListener('DOMContentLoaded', () => {
+  if (document.querySelector('script[src="/assets/field.js"]') || !window.indexedDB) return;
+  for (const form of document.querySelectorAll('form[action="/logout"]')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      let waiting = 0;
+      try {
+        const known = indexedDB.databases ? await indexedDB.databases() : [];
+        if (known.some((d) => d.name === 'ruamjai-field')) {
+          waiting = await new Promise((done) => {
+            const open = indexedDB.open('ruamjai-field');
+            open.onerror = () => done(0);
+            open.onsuccess = () => {
+              const db = open.result;
+              try {
+                const count = db.transaction('outbox').objectStore('outbox').count();
+                count.onsuccess = () => { db.close(); done(count.result); };
+                count.onerror = () => { db.close(); done(0); };
+              } catch (e) { db.close(); done(0); }
+            };
+          });
+        }
+      } catch (e) { waiting = 0; }
+      if (waiting > 0 && !window.confirm(form.dataset.unsent.replace('{n}', waiting))) return;
+      form.submit();
+    });
+  }
+});

@@ -20,6 +20,34 @@ const APP_CSS: &str = include_str!("../assets/app.css");
 const APP_JS: &str = include_str!("../assets/app.js");
 const MAP_JS: &str = include_str!("../assets/map.js");
 const REPORTS_CSS: &str = include_str!("../assets/reports.css");
+const FIELD_JS: &str = include_str!("../assets/field.js");
+const FIELD_ICON: &str = include_str!("../assets/field-icon.svg");
+/// The field app's service worker (served at `/sw.js` by `ui::field`, for a scope of `/`).
+pub(crate) const SW_JS: &str = include_str!("../assets/sw.js");
+
+/// A fingerprint of the assets the field app's service worker keeps (FNV-1a, 64 bits): its
+/// cache is named after it, so a build with changed assets installs a fresh copy.
+pub(crate) fn fingerprint() -> u64 {
+    static PRINT: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+        let parts: [&[u8]; 8] = [
+            SW_JS.as_bytes(),
+            FIELD_JS.as_bytes(),
+            FIELD_ICON.as_bytes(),
+            APP_CSS.as_bytes(),
+            APP_JS.as_bytes(),
+            HTMX,
+            THAI_400,
+            THAI_700,
+        ];
+        parts
+            .iter()
+            .flat_map(|p| p.iter())
+            .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+            })
+    });
+    *PRINT
+}
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/assets/{name}", get(asset))
@@ -36,6 +64,8 @@ async fn asset(Path(name): Path<String>) -> Response {
         "leaflet.css" => (LEAFLET_CSS, "text/css; charset=utf-8"),
         "map.js" => (MAP_JS.as_bytes(), "text/javascript; charset=utf-8"),
         "reports.css" => (REPORTS_CSS.as_bytes(), "text/css; charset=utf-8"),
+        "field.js" => (FIELD_JS.as_bytes(), "text/javascript; charset=utf-8"),
+        "field-icon.svg" => (FIELD_ICON.as_bytes(), "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

@@ -74,6 +74,16 @@ impl Lang {
         LOCALES.lookup(self.id(), key)
     }
 
+    /// A message with arguments (`{ $days }`).
+    pub fn t_args(self, key: &str, args: &[(&'static str, String)]) -> String {
+        use fluent_templates::fluent_bundle::FluentValue;
+        let map: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (std::borrow::Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.lookup_with_args(self.id(), key, &map)
+    }
+
     /// The message for a field error code.
     pub fn error(self, code: &str) -> String {
         LOCALES
@@ -100,12 +110,16 @@ mod tests {
             include_str!("../locales/th/main.ftl"),
             include_str!("../locales/th/reports.ftl"),
             include_str!("../locales/th/network.ftl"),
+            include_str!("../locales/th/care.ftl"),
+            include_str!("../locales/th/field.ftl"),
         ]
         .concat();
         let en = [
             include_str!("../locales/en/main.ftl"),
             include_str!("../locales/en/reports.ftl"),
             include_str!("../locales/en/network.ftl"),
+            include_str!("../locales/en/care.ftl"),
+            include_str!("../locales/en/field.ftl"),
         ]
         .concat();
         let keys = |s: &str| -> Vec<String> {

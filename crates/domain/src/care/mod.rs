@@ -3,7 +3,10 @@
 //! need no storage: scoring, ranges and flags.
 
 pub mod adl;
+pub mod plan;
+pub mod visit;
 pub mod vitals;
 
 pub use adl::{Assessment, Group};
+pub use visit::{Need, VisitForm, VisitInput};
 pub use vitals::{BmiGroup, Flag, Severity, Vitals, VitalsForm};

@@ -33,7 +33,7 @@ pub struct Flag {
 }
 
 /// Vital signs as typed (any may be empty).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VitalsForm {
     pub systolic: String,

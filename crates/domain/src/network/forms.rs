@@ -11,7 +11,7 @@ use crate::registry::PartialDate;
 use crate::registry::person::{normalise_phone, parse_location};
 use crate::{FieldError, Invalid};
 
-fn text(
+pub(crate) fn text(
     field: &'static str,
     v: &str,
     max: usize,
@@ -31,7 +31,7 @@ fn text(
     Some(t.to_owned())
 }
 
-fn area(field: &'static str, v: &str, errors: &mut Vec<FieldError>) -> Option<AreaCode> {
+pub(crate) fn area(field: &'static str, v: &str, errors: &mut Vec<FieldError>) -> Option<AreaCode> {
     match v.trim() {
         "" => {
             errors.push(FieldError::new(field, "required"));
@@ -43,7 +43,7 @@ fn area(field: &'static str, v: &str, errors: &mut Vec<FieldError>) -> Option<Ar
     }
 }
 
-fn choice<T>(
+pub(crate) fn choice<T>(
     field: &'static str,
     v: &str,
     parse: impl Fn(&str) -> Option<T>,
@@ -73,7 +73,7 @@ fn list<T: Copy + PartialEq>(
     })
 }
 
-fn done<T>(errors: Vec<FieldError>, value: impl FnOnce() -> T) -> Result<T, Invalid> {
+pub(crate) fn done<T>(errors: Vec<FieldError>, value: impl FnOnce() -> T) -> Result<T, Invalid> {
     if errors.is_empty() {
         Ok(value())
     } else {
@@ -314,7 +314,11 @@ pub struct SessionInput {
 }
 
 /// A full date typed in any accepted form (`date_invalid` when only a month or year is given).
-fn full_date(field: &'static str, v: &str, e: &mut Vec<FieldError>) -> Option<NaiveDate> {
+pub(crate) fn full_date(
+    field: &'static str,
+    v: &str,
+    e: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
     match v.trim() {
         "" => {
             e.push(FieldError::new(field, "required"));

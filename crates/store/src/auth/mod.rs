@@ -2,7 +2,7 @@
 //! one-time set-up links. Grants are read on every request, so a revoked role stops working
 //! on the caller's next request.
 
-mod entity;
+pub(crate) mod entity;
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;

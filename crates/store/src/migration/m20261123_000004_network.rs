@@ -15,7 +15,7 @@ impl MigrationName for Migration {
 }
 
 /// A foreign key to `to` (areas by code, every other table by id).
-fn fk(
+pub(super) fn fk(
     from: &'static str,
     col: &'static str,
     to: &'static str,

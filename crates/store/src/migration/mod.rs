@@ -9,6 +9,7 @@ mod m20261123_000002_registry;
 mod m20261123_000003_identity_index;
 mod m20261123_000004_network;
 mod m20261123_000005_organisation_staff;
+mod m20261123_000006_care;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_identity_index::Migration),
             Box::new(m20261123_000004_network::Migration),
             Box::new(m20261123_000005_organisation_staff::Migration),
+            Box::new(m20261123_000006_care::Migration),
         ]
     }
 }

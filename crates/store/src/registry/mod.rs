@@ -129,7 +129,7 @@ impl Person {
     }
 }
 
-fn display_name(prefix: Option<&str>, first: &str, last: &str) -> String {
+pub(crate) fn display_name(prefix: Option<&str>, first: &str, last: &str) -> String {
     let mut s = String::new();
     if let Some(p) = prefix {
         s.push_str(p);
@@ -263,7 +263,7 @@ pub(crate) fn elderly(birth: Option<PartialDate>, today: NaiveDate) -> bool {
     birth.is_some_and(|b| b.age_on(today) >= ELDERLY_AGE)
 }
 
-fn birth_of(m: &persons::Model) -> Option<PartialDate> {
+pub(crate) fn birth_of(m: &persons::Model) -> Option<PartialDate> {
     Some(PartialDate::from_parts(
         m.birth_date?,
         m.birth_precision
@@ -273,7 +273,7 @@ fn birth_of(m: &persons::Model) -> Option<PartialDate> {
     ))
 }
 
-fn village_of(m: &persons::Model) -> AreaCode {
+pub(crate) fn village_of(m: &persons::Model) -> AreaCode {
     AreaCode::parse(&m.village_code).expect("stored village codes are valid")
 }
 
@@ -325,8 +325,10 @@ pub(crate) fn count_keys(
 }
 
 impl Store {
-    /// The person row if the caller may see persons in its village; otherwise `NotFound`.
-    async fn visible_person(
+    /// The person row if the caller may see persons in its village, or the person is shared
+    /// with the caller (assigned to them for care, or a target of an issue group they belong
+    /// to); otherwise `NotFound`.
+    pub(crate) async fn visible_person(
         &self,
         conn: &impl ConnectionTrait,
         actor: &Actor,
@@ -336,16 +338,69 @@ impl Store {
             .one(conn)
             .await?
             .ok_or(StoreError::NotFound)?;
-        if actor.can(Operation::ViewPersons, &village_of(&m)) {
+        if actor.can(Operation::ViewPersons, &village_of(&m))
+            || crate::care::shared_with(conn, actor, id).await?
+        {
             Ok(m)
         } else {
             Err(StoreError::NotFound)
         }
     }
 
+    /// Give a person the ADL category of an assessment's group, taking off the other two
+    /// (inside the caller's transaction, the count cache kept alike).
+    pub(crate) async fn set_adl_category(
+        conn: &impl ConnectionTrait,
+        actor: &Actor,
+        p: &persons::Model,
+        category: Category,
+    ) -> Result<bool> {
+        const ADL: [Category; 3] = [
+            Category::SociallyActive,
+            Category::Homebound,
+            Category::Bedridden,
+        ];
+        let village = village_of(p);
+        let existing = Self::all_categories(conn, p.id).await?;
+        if existing.contains(&category) {
+            return Ok(false);
+        }
+        let active = p.status == PersonStatus::Active.as_str();
+        let stale: Vec<Category> = existing
+            .into_iter()
+            .filter(|c| ADL.contains(c) && *c != category)
+            .collect();
+        if !stale.is_empty() {
+            person_categories::Entity::delete_many()
+                .filter(person_categories::Column::PersonId.eq(p.id))
+                .filter(
+                    person_categories::Column::Category
+                        .is_in(stale.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
+                )
+                .exec(conn)
+                .await?;
+            if active {
+                let keys: Vec<&str> = stale.iter().map(|c| c.as_str()).collect();
+                counts::adjust(conn, &village, &keys, -1).await?;
+            }
+        }
+        let input = CategoryInput {
+            category,
+            disability_type: None,
+            card_number: None,
+            card_expiry: None,
+            note: None,
+        };
+        Self::insert_category(conn, actor, p.id, &input).await?;
+        if active {
+            counts::adjust(conn, &village, &[category.as_str()], 1).await?;
+        }
+        Ok(true)
+    }
+
     /// The person row for a change: `NotFound` outside view scope, `Forbidden` when the caller
     /// may see but not change it.
-    async fn editable_person(
+    pub(crate) async fn editable_person(
         &self,
         conn: &impl ConnectionTrait,
         actor: &Actor,

@@ -3,6 +3,7 @@
 mod areas;
 mod audit;
 mod auth;
+mod care;
 mod network;
 mod registry;
 mod schema;

@@ -5,6 +5,7 @@
 
 mod areas;
 mod audit;
+mod care;
 mod me;
 mod network;
 mod registry;
@@ -81,7 +82,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(network::log_hours))
         .routes(routes!(network::list_courses))
         .routes(routes!(network::check_certificate))
-        .routes(routes!(network::network_dashboard));
+        .routes(routes!(network::network_dashboard))
+        .routes(routes!(care::my_visits))
+        .routes(routes!(care::sync_visits))
+        .routes(routes!(care::person_visits))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(care::upload_photo))
+                // Photos up to 12 MB (refused on their field above that by the store), with room
+                // for the multipart framing; beyond this the body is refused with 413.
+                .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
+        );
     let mut doc = api.get_openapi().clone();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let doc_json = doc.to_pretty_json().expect("OpenAPI document serialises");

@@ -100,7 +100,17 @@ pub async fn logout(
         state.store.delete_session(c.value(), &page.meta).await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
-    Ok((jar, see_other("/login")).into_response())
+    // Leave nothing personal on a shared phone: the field app's cached list and outbox
+    // (IndexedDB) and the service worker's caches go with the session.
+    Ok((
+        jar,
+        [(
+            axum::http::HeaderName::from_static("clear-site-data"),
+            "\"cache\", \"storage\"",
+        )],
+        see_other("/login"),
+    )
+        .into_response())
 }
 
 #[derive(Template, WebTemplate)]

@@ -4,6 +4,8 @@
 mod areas;
 mod audit;
 mod auth;
+mod care;
+mod field;
 pub(crate) mod imports;
 mod network;
 mod registry;
@@ -76,6 +78,8 @@ pub fn router() -> Router<AppState> {
         .merge(reports::routes())
         .merge(imports::routes())
         .merge(network::routes())
+        .merge(care::routes())
+        .merge(field::routes())
 }
 
 /// What every page's frame needs: language, CSRF token, the signed-in user, menu entries.
@@ -158,6 +162,20 @@ impl Page {
             ruamjai_store::registry::today(),
             ruamjai_domain::registry::Precision::Day,
         ))
+    }
+
+    /// The signed-in caller records home visits somewhere (the field app is for them).
+    pub fn may_record_visits(&self) -> bool {
+        self.caller
+            .as_ref()
+            .is_some_and(|c| c.actor.can_somewhere(Operation::RecordVisits))
+    }
+
+    /// The signed-in caller reviews conflicting offline edits somewhere.
+    pub fn may_manage_care(&self) -> bool {
+        self.caller
+            .as_ref()
+            .is_some_and(|c| c.actor.can_somewhere(Operation::ManageCare))
     }
 
     /// The signed-in caller may do `op` in `area`.
@@ -272,6 +290,29 @@ impl FormErrors {
     pub fn has(&self, field: &str) -> bool {
         self.0.contains_key(field)
     }
+}
+
+/// Typed form values, to put back into a form shown again with its errors.
+pub(crate) type Typed = HashMap<String, String>;
+
+pub(crate) fn typed(t: &Typed, k: &str) -> String {
+    t.get(k).cloned().unwrap_or_default()
+}
+
+/// The errors of a rejected form, or the failure to pass on.
+pub(crate) fn form_errors(
+    e: ruamjai_store::StoreError,
+    lang: crate::i18n::Lang,
+) -> Result<FormErrors, WebError> {
+    match e {
+        ruamjai_store::StoreError::Invalid(i) => Ok(FormErrors::from_invalid(&i, lang)),
+        e => Err(e.into()),
+    }
+}
+
+/// A form page shown again with its errors.
+pub(crate) fn unprocessable(page: impl IntoResponse) -> Response {
+    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
 /// A redirect after a successful POST (303, so the browser follows with GET).

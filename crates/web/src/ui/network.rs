@@ -2,13 +2,10 @@
 //! volunteer college (courses → sessions → enrolment, attendance, completion, printable
 //! certificate) and the public certificate check.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ruamjai_domain::areas::AreaCode;
@@ -23,7 +20,7 @@ use ruamjai_store::network::college::{CertificateCheck, Course, Enrolment, Sessi
 use ruamjai_store::network::{NetworkDashboard, Organisation, Volunteer, VolunteerQuery};
 use serde::Deserialize;
 
-use super::{FormErrors, Page, Signed, see_other};
+use super::{FormErrors, Page, Signed, Typed, form_errors, see_other, typed, unprocessable};
 use crate::AppState;
 use crate::error::WebError;
 
@@ -54,26 +51,6 @@ pub fn routes() -> Router<AppState> {
         .route("/college/enrolments/{id}/certificate", get(certificate))
         .route("/verify", get(verify))
         .route("/network/import", get(import_page).post(import_list))
-}
-
-/// Typed form values, to put back into a form shown again with its errors.
-type Typed = HashMap<String, String>;
-
-fn typed(t: &Typed, k: &str) -> String {
-    t.get(k).cloned().unwrap_or_default()
-}
-
-/// The errors of a rejected form, or the failure to pass on.
-fn form_errors(e: StoreError, lang: crate::i18n::Lang) -> Result<FormErrors, WebError> {
-    match e {
-        StoreError::Invalid(i) => Ok(FormErrors::from_invalid(&i, lang)),
-        e => Err(e.into()),
-    }
-}
-
-/// A form page shown again with its errors.
-fn unprocessable(page: impl IntoResponse) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
 fn need(s: &Signed, op: Operation) -> Result<(), WebError> {

@@ -2,6 +2,7 @@
 //! backends).
 
 mod api;
+mod care_ui;
 mod network_ui;
 mod openapi;
 mod registry_api;

@@ -1,0 +1,677 @@
+// The field app (ร่วมใจ ภาคสนาม): a morning of home visits without signal. Small and plain.
+//
+// - IndexedDB "ruamjai-field" keeps two stores on the phone: "persons" (the caller's own "my
+//   visits" list, as the API last gave it) and "outbox" (visits recorded here with their photos,
+//   waiting to be sent). Nothing personal goes into the service worker's Cache API.
+// - Sending: on load, when the phone comes back online, every minute while something waits, and
+//   on "send now". Each visit is sent, then each of its photos; the entry leaves the outbox only
+//   when the visit and every photo were accepted. Retries are safe: the server applies a visit
+//   once per op_id and a photo once per photo_id.
+// - Signing out from this page deletes the database (the server also clears site data).
+"use strict";
+
+(function () {
+  const app = document.getElementById("field-app");
+  if (!app) return;
+
+  const DB_NAME = "ruamjai-field";
+  const lang = app.dataset.lang || "th";
+  const $ = (id) => document.getElementById(id);
+  const form = $("visit-form");
+  const ADL_ITEMS = Array.from(form.querySelectorAll("[data-adl-item]")).map((f) => f.dataset.adlItem);
+  const VITALS = ["systolic", "diastolic", "pulse", "temperature", "spo2", "glucose", "weight", "height"];
+
+  let db = null; // the open IndexedDB connection
+  let here = null; // {lat, lon} of the phone, once asked for
+  let byDistance = false; // the list is sorted nearest first
+  let editing = null; // the outbox entry being fixed, if any
+  let syncing = false;
+  let csrf = app.dataset.csrf || "";
+
+  // ----- texts ------------------------------------------------------------------------------
+
+  // A text from the page (data-t-NAME), with {name} placeholders filled in.
+  function t(name, vars) {
+    let text = app.getAttribute("data-t-" + name) || "";
+    for (const k in vars || {}) text = text.split("{" + k + "}").join(String(vars[k]));
+    return text;
+  }
+
+  function say(id, text) {
+    const el = $(id);
+    if (el) el.textContent = text;
+  }
+
+  // ----- ids --------------------------------------------------------------------------------
+
+  // A random UUID; crypto.randomUUID only exists on secure pages, so build one otherwise.
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // ----- IndexedDB --------------------------------------------------------------------------
+
+  function openDb() {
+    return new Promise((ok, fail) => {
+      const req = indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = () => {
+        req.result.createObjectStore("persons", { keyPath: "person_id" });
+        req.result.createObjectStore("outbox", { keyPath: "client_id" });
+      };
+      req.onsuccess = () => {
+        // Another tab deleting the database (signing out) must not wait for this one.
+        req.result.onversionchange = () => req.result.close();
+        ok(req.result);
+      };
+      req.onerror = () => fail(req.error);
+    });
+  }
+
+  // Run `work(store)` in one transaction; resolves with the last request's result once committed.
+  function inStore(name, mode, work) {
+    return new Promise((ok, fail) => {
+      const tx = db.transaction(name, mode);
+      let result;
+      const req = work(tx.objectStore(name));
+      if (req) req.onsuccess = () => { result = req.result; };
+      tx.oncomplete = () => ok(result);
+      tx.onerror = () => fail(tx.error);
+      tx.onabort = () => fail(tx.error);
+    });
+  }
+
+  const allOf = (name) => inStore(name, "readonly", (s) => s.getAll());
+  const putEntry = (entry) => inStore("outbox", "readwrite", (s) => s.put(entry));
+  const dropEntry = (id) => inStore("outbox", "readwrite", (s) => s.delete(id));
+
+  // ----- talking to the server --------------------------------------------------------------
+
+  // A same-origin request with the session cookie; POSTs carry the CSRF token. Throws only when
+  // the network is unreachable.
+  function call(method, url, body) {
+    const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (method !== "GET") init.headers["X-CSRF-Token"] = csrf;
+    if (body instanceof FormData) init.body = body;
+    else if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init);
+  }
+
+  // A page opened offline carries the token of when it was kept; fetch the current one.
+  async function freshCsrf() {
+    const res = await fetch("/field", { credentials: "same-origin", cache: "no-store" });
+    if (!res.ok || res.redirected) return false;
+    const page = new DOMParser().parseFromString(await res.text(), "text/html");
+    const root = page.getElementById("field-app");
+    if (!root || !root.dataset.csrf) return false;
+    csrf = root.dataset.csrf;
+    return true;
+  }
+
+  // POST, renewing the CSRF token once when the server refuses it.
+  async function post(url, body) {
+    let res = await call("POST", url, body);
+    if (res.status === 403 && (await freshCsrf())) res = await call("POST", url, body);
+    return res;
+  }
+
+  async function errorsOf(res) {
+    try {
+      const body = await res.json();
+      return Array.isArray(body.errors) ? body.errors : [];
+    } catch (_) {
+      return [];
+    }
+  }
+
+  function signInAgain(show) {
+    $("sign-in-again").hidden = !show;
+  }
+
+  // ----- the "my visits" list ---------------------------------------------------------------
+
+  // Today on the Thai calendar ("YYYY-MM-DD"), as the server counts due days.
+  const thaiDay = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Bangkok" });
+
+  // Whole days from today to a "YYYY-MM-DD" day (negative: past).
+  function daysUntil(day) {
+    const utc = (s) => { const [y, m, d] = s.split("-").map(Number); return Date.UTC(y, m - 1, d); };
+    return Math.round((utc(day) - utc(thaiDay.format(new Date()))) / 86400000);
+  }
+
+  // Metres between two points on the earth (haversine).
+  function metres(a, b) {
+    const rad = Math.PI / 180;
+    const dLat = (b.lat - a.lat) * rad;
+    const dLon = (b.lon - a.lon) * rad;
+    const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+    return 2 * 6371000 * Math.asin(Math.sqrt(h));
+  }
+
+  function distanceOf(p) {
+    if (here && p.lat != null && p.lon != null) return metres(here, p);
+    return p.distance_m != null ? p.distance_m : null;
+  }
+
+  // Dates as the server shows them: on Thai time (Buddhist era in Thai).
+  const dateFormat = new Intl.DateTimeFormat(lang === "th" ? "th-TH" : "en-GB", { dateStyle: "medium", timeZone: "Asia/Bangkok" });
+
+  function dueText(p) {
+    const days = daysUntil(p.due);
+    if (days < 0) return t("overdue", { days: -days });
+    if (days === 0) return t("due");
+    return t("in", { days });
+  }
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  async function renderPersons() {
+    const list = $("persons");
+    let persons = db ? await allOf("persons") : [];
+    if (byDistance) {
+      persons.sort((a, b) => (distanceOf(a) ?? Infinity) - (distanceOf(b) ?? Infinity));
+    } else {
+      persons.sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : a.name.localeCompare(b.name, "th")));
+    }
+    list.replaceChildren();
+    if (persons.length === 0) {
+      list.append(el("li", "muted", t("empty")));
+      return;
+    }
+    for (const p of persons) {
+      const li = el("li");
+      li.dataset.testid = "person";
+      li.dataset.personId = p.person_id;
+      li.append(el("strong", "", p.name));
+      const where = [];
+      if (p.house_number) where.push(t("house", { house: p.house_number }));
+      if (p.age != null) where.push(t("age", { age: p.age }));
+      const line = el("div", "muted", where.join(" · ") + " ");
+      line.append(el("span", "code", p.village_code));
+      li.append(line);
+      const tags = el("ul", "chips");
+      if (p.adl_group) tags.append(el("li", "", t("adl-" + p.adl_group)));
+      if (p.assigned) tags.append(el("li", "", t("assigned")));
+      tags.append(el("li", daysUntil(p.due) < 0 ? "overdue" : "", dueText(p)));
+      const m = distanceOf(p);
+      if (m != null) tags.append(el("li", "", t("distance", { km: (m / 1000).toFixed(1) })));
+      else if (byDistance) tags.append(el("li", "", t("no-home-location")));
+      li.append(tags);
+      const last = p.last_visit ? t("last") + ": " + dateFormat.format(new Date(p.last_visit)) : t("never");
+      li.append(el("div", "hint", last));
+      const open = el("button", "", t("record"));
+      open.type = "button";
+      open.setAttribute("aria-label", t("record") + ": " + p.name);
+      open.addEventListener("click", () => openForm(p, null));
+      li.append(open);
+      list.append(li);
+    }
+  }
+
+  // Replace the kept list with the server's (only the caller's own list: what my-visits gives).
+  async function refreshPersons() {
+    if (!db) return;
+    if (!navigator.onLine) {
+      say("list-status", t("list-stored"));
+      return;
+    }
+    let url = "/api/v1/care/my-visits";
+    if (here) url += "?lat=" + here.lat.toFixed(6) + "&lon=" + here.lon.toFixed(6);
+    let res;
+    try {
+      res = await call("GET", url);
+    } catch (_) {
+      say("list-status", t("list-failed"));
+      return;
+    }
+    if (res.status === 401) {
+      signInAgain(true);
+      say("list-status", t("list-stored"));
+      return;
+    }
+    if (!res.ok) {
+      say("list-status", t("list-failed"));
+      return;
+    }
+    let items;
+    try {
+      items = (await res.json()).items || [];
+    } catch (_) {
+      say("list-status", t("list-failed"));
+      return;
+    }
+    await inStore("persons", "readwrite", (s) => {
+      s.clear();
+      for (const p of items) s.put(p);
+    });
+    say("list-status", t("list-updated"));
+    await renderPersons();
+  }
+
+  // Ask the phone where it is (null when it cannot tell).
+  function locate() {
+    return new Promise((ok) => {
+      if (!("geolocation" in navigator)) return ok(null);
+      navigator.geolocation.getCurrentPosition(
+        (pos) => ok({ lat: pos.coords.latitude, lon: pos.coords.longitude }),
+        () => ok(null),
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+  }
+
+  // ----- the visit form ---------------------------------------------------------------------
+
+  // A datetime-local value ("2026-11-23T09:30") in the phone's time for a moment.
+  function localValue(date) {
+    const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+    return d.toISOString().slice(0, 16);
+  }
+
+  // The first error of each field (one slip can cause several; the first says most).
+  function firstPerField(errors) {
+    const seen = new Set();
+    return errors.filter((e) => !seen.has(e.field) && seen.add(e.field));
+  }
+
+  function clearErrors() {
+    for (const p of form.querySelectorAll(".field-error")) {
+      p.hidden = true;
+      p.textContent = "";
+    }
+    for (const e of form.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
+    $("form-error").hidden = true;
+  }
+
+  // Show each error next to its field (a message for an unknown field goes above the form).
+  function showErrors(errors) {
+    clearErrors();
+    let first = null;
+    for (const e of firstPerField(errors)) {
+      const p = $(e.field + "-error");
+      if (!p) {
+        $("form-error").textContent = e.message;
+        $("form-error").hidden = false;
+        continue;
+      }
+      p.textContent = e.message;
+      p.hidden = false;
+      const input = $(e.field);
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", p.id);
+        first = first || input;
+      }
+    }
+    if (first) (first.matches("fieldset") ? first.querySelector("input") : first).focus();
+  }
+
+  function adlSkipped() {
+    return $("adl_skip").checked;
+  }
+
+  function showAdl() {
+    $("adl-items").hidden = adlSkipped();
+    const chosen = ADL_ITEMS.map((name) => form.querySelector(`input[name="${name}"]:checked`));
+    const total = chosen.every(Boolean) ? chosen.reduce((s, i) => s + Number(i.value), 0) : null;
+    say("adl-total", !adlSkipped() && total !== null ? t("adl-total") + ": " + total + "/20" : "");
+  }
+
+  // Open the form for a person (a new visit), or for an outbox entry to fix.
+  function openForm(person, entry) {
+    form.reset();
+    clearErrors();
+    editing = entry;
+    const v = entry ? entry.visit : null;
+    $("person_id").value = entry ? v.person_id : person.person_id;
+    say("visit-person", entry ? entry.person_name : person.name);
+    $("visit").dataset.personName = entry ? entry.person_name : person.name;
+    $("visited_at").value = localValue(v ? new Date(v.visited_at) : new Date());
+    $("lat").value = v ? v.lat : "";
+    $("lon").value = v ? v.lon : "";
+    say("locate-status", v && v.lat ? t("located") : "");
+    if (v) {
+      for (const k of VITALS) $(k).value = v.vitals[k] || "";
+      $("adl_skip").checked = v.adl === null;
+      for (const name of ADL_ITEMS) {
+        const score = v.adl ? v.adl[name] : null;
+        const radio = score != null && form.querySelector(`input[name="${name}"][value="${score}"]`);
+        if (radio) radio.checked = true;
+      }
+      for (const box of form.querySelectorAll('input[name="needs"]')) box.checked = v.needs.includes(box.value);
+      $("needs_note").value = v.needs_note;
+      $("notes").value = v.notes;
+    }
+    // Photos still to send stay with the entry; a refused one is dropped when saved again.
+    const kept = entry ? entry.photos.filter((p) => !p.refused).length : 0;
+    $("photo-kept").hidden = kept === 0;
+    say("photo-kept", kept ? t("photos", { n: kept }) : "");
+    // A visit the server already has: only its photos can still change here.
+    lockVisitFields(Boolean(entry && entry.visit_done));
+    showAdl();
+    $("visit").hidden = false;
+    if (entry && entry.errors) showErrors(entry.errors);
+    $("visit-title").focus();
+  }
+
+  function closeForm() {
+    form.reset();
+    clearErrors();
+    editing = null;
+    $("visit").hidden = true;
+    lockVisitFields(false);
+  }
+
+  // Disable every field of the form but the photo input and the buttons.
+  function lockVisitFields(lock) {
+    for (const input of form.elements) {
+      if (input.id !== "photo" && input.tagName !== "BUTTON" && input.tagName !== "FIELDSET") input.disabled = lock;
+    }
+  }
+
+  // What the form holds, checked for what the phone can check (the server checks the rest).
+  function readForm() {
+    const errors = [];
+    const required = (field) => errors.push({ field, message: t("required") });
+    const value = (id) => $(id).value.trim();
+    if (!value("person_id")) required("person_id");
+    if (!value("visited_at")) required("visited_at");
+    let adl = null;
+    if (!adlSkipped()) {
+      adl = {};
+      for (const name of ADL_ITEMS) {
+        const radio = form.querySelector(`input[name="${name}"]:checked`);
+        if (radio) adl[name] = radio.value;
+        else required(name);
+      }
+    }
+    const vitals = {};
+    for (const k of VITALS) vitals[k] = value(k);
+    const visit = {
+      person_id: Number(value("person_id")),
+      base_version: null,
+      visited_at: value("visited_at") ? new Date(value("visited_at")).toISOString() : "",
+      lat: value("lat"),
+      lon: value("lon"),
+      vitals,
+      adl,
+      needs: Array.from(form.querySelectorAll('input[name="needs"]:checked'), (b) => b.value),
+      needs_note: value("needs_note"),
+      notes: $("notes").value.trim(),
+    };
+    return { visit, errors };
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    if (!db) return;
+    const photos = Array.from($("photo").files, (file) => ({
+      photo_id: uuid(), blob: file, name: file.name || "photo.jpg", sent: false,
+    }));
+    let entry;
+    if (editing && editing.visit_done) {
+      // Only new photos for a visit the server already has.
+      entry = editing;
+    } else {
+      const { visit, errors } = readForm();
+      if (errors.length) {
+        showErrors(errors);
+        return;
+      }
+      // A new visit: one id for the visit and for this change. A fixed one keeps its ids (the
+      // server kept nothing of a refused visit, so the same ids are still free).
+      const id = editing ? editing.client_id : uuid();
+      visit.op_id = editing ? editing.visit.op_id : id;
+      visit.client_id = id;
+      entry = editing || { client_id: id, photos: [], visit_done: false, saved_at: new Date().toISOString() };
+      entry.visit = visit;
+      entry.person_name = $("visit").dataset.personName || "";
+    }
+    entry.photos = entry.photos.filter((p) => !p.refused).concat(photos);
+    entry.errors = null;
+    await putEntry(entry);
+    closeForm();
+    say("sync-status", t("saved"));
+    await renderOutbox();
+    $("outbox-title").scrollIntoView();
+    if (navigator.onLine) sync();
+  }
+
+  // ----- the outbox -------------------------------------------------------------------------
+
+  // The label of a field, for errors listed under an outbox entry.
+  function labelOf(field) {
+    const label = form.querySelector(`label[for="${field}"]`);
+    if (label) return label.textContent.trim();
+    const set = $(field);
+    const legend = set && set.querySelector("legend");
+    return legend ? legend.textContent.trim() : "";
+  }
+
+  async function renderOutbox() {
+    const entries = db ? await allOf("outbox") : [];
+    entries.sort((a, b) => (a.saved_at < b.saved_at ? -1 : 1));
+    say("outbox-count", String(entries.length));
+    $("send-now-wrap").hidden = entries.length === 0;
+    const list = $("outbox");
+    list.replaceChildren();
+    for (const e of entries) {
+      const li = el("li");
+      li.dataset.testid = "outbox-entry";
+      li.append(el("strong", "", e.person_name));
+      li.append(el("div", "muted", dateFormat.format(new Date(e.visit.visited_at))
+        + (e.photos.length ? " · " + t("photos", { n: e.photos.length }) : "")));
+      if (e.errors) {
+        li.append(el("p", "field-error", t("rejected")));
+        const errs = el("ul", "");
+        for (const x of firstPerField(e.errors)) {
+          const label = labelOf(x.field);
+          errs.append(el("li", "field-error", (label ? label + ": " : "") + x.message));
+        }
+        li.append(errs);
+        const fix = el("button", "", t("fix"));
+        fix.type = "button";
+        fix.setAttribute("aria-label", t("fix") + ": " + e.person_name);
+        fix.addEventListener("click", () => openForm(null, e));
+        const discard = el("button", "secondary", t("discard"));
+        discard.type = "button";
+        discard.setAttribute("aria-label", t("discard") + ": " + e.person_name);
+        discard.addEventListener("click", async () => {
+          if (!window.confirm(t("discard-confirm"))) return;
+          await dropEntry(e.client_id);
+          await renderOutbox();
+        });
+        li.append(fix, " ", discard);
+      } else {
+        li.append(el("span", "badge", t("waiting")));
+      }
+      list.append(li);
+    }
+    return entries;
+  }
+
+  // Send one entry: its visit, then its photos. Answers "done", "refused" (kept, marked with
+  // the server's errors), "offline", "auth" or "later".
+  async function sendEntry(e) {
+    if (!e.visit_done) {
+      const res = await post("/api/v1/sync/visits", { visits: [e.visit] });
+      if (res.status === 401) return "auth";
+      if (res.status === 422) {
+        e.errors = await errorsOf(res);
+        await putEntry(e);
+        return "refused";
+      }
+      if (!res.ok) return "later";
+      const result = ((await res.json()).results || [])[0] || {};
+      if (["invalid", "not_found", "forbidden"].includes(result.status)) {
+        e.errors = result.errors && result.errors.length
+          ? result.errors
+          : [{ field: "person_id", message: t("not-found") }];
+        await putEntry(e);
+        return "refused";
+      }
+      if (!["applied", "duplicate", "conflict"].includes(result.status)) return "later";
+      // "duplicate": it had landed before (a lost answer); "conflict": kept for review.
+      e.visit_done = true;
+      e.visit_id = result.visit_id;
+      await putEntry(e);
+    }
+    for (const p of e.photos) {
+      if (p.sent || p.refused) continue;
+      const data = new FormData();
+      data.append("photo_id", p.photo_id);
+      data.append("photo", p.blob, p.name);
+      const res = await post("/api/v1/sync/visits/" + encodeURIComponent(e.client_id) + "/photos", data);
+      if (res.status === 401) return "auth";
+      if (res.status === 422 || res.status === 413 || res.status === 404) {
+        const errors = await errorsOf(res);
+        e.errors = errors.length ? errors.map((x) => ({ field: "photo", message: x.message }))
+          : [{ field: "photo", message: t("server-error") }];
+        p.refused = true;
+        await putEntry(e);
+        return "refused";
+      }
+      if (!res.ok) return "later";
+      p.sent = true;
+      await putEntry(e);
+    }
+    await dropEntry(e.client_id);
+    return "done";
+  }
+
+  // Send everything waiting (entries refused by the server wait for their fix).
+  async function sync() {
+    if (syncing || !db) return;
+    syncing = true;
+    try {
+      const waiting = (await allOf("outbox")).filter((e) => !e.errors);
+      waiting.sort((a, b) => (a.saved_at < b.saved_at ? -1 : 1));
+      let stopped = null;
+      let refused = 0;
+      for (let i = 0; i < waiting.length && !stopped; i++) {
+        say("sync-status", t("sending", { n: i + 1, total: waiting.length }));
+        let outcome;
+        try {
+          outcome = await sendEntry(waiting[i]);
+        } catch (_) {
+          outcome = "offline"; // the network went away: keep everything, try again later
+        }
+        if (outcome === "offline" || outcome === "later" || outcome === "auth") stopped = outcome;
+        if (outcome === "refused") refused += 1;
+        await renderOutbox();
+      }
+      signInAgain(stopped === "auth");
+      if (stopped === "later") say("sync-status", t("server-error"));
+      else if (stopped) say("sync-status", t("send-later"));
+      else if (refused) say("sync-status", t("rejected"));
+      else if (waiting.length) say("sync-status", t("sent"));
+      if (waiting.length && !stopped) await refreshPersons(); // last visits have changed
+    } finally {
+      syncing = false;
+      await renderOutbox();
+    }
+  }
+
+  // ----- online and offline -----------------------------------------------------------------
+
+  function showNet() {
+    say("net-status", navigator.onLine ? t("online") : t("offline"));
+  }
+
+  window.addEventListener("online", () => {
+    showNet();
+    refreshPersons().catch(() => {}).then(sync);
+  });
+  window.addEventListener("offline", showNet);
+  // While something waits, try again every minute (a flaky signal may not fire "online").
+  setInterval(() => {
+    if (navigator.onLine && Number($("outbox-count").textContent) > 0) sync();
+  }, 60000);
+
+  // ----- signing out clears the phone -------------------------------------------------------
+
+  async function outboxSize() {
+    return db ? (await allOf("outbox")).length : 0;
+  }
+
+  for (const logout of document.querySelectorAll('form[action="/logout"]')) {
+    logout.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const unsent = await outboxSize();
+      if (unsent > 0 && !window.confirm(t("logout-unsent", { n: unsent }))) return;
+      if (db) db.close();
+      db = null;
+      await new Promise((done) => {
+        const req = indexedDB.deleteDatabase(DB_NAME);
+        req.onsuccess = req.onerror = req.onblocked = () => done();
+      });
+      logout.submit();
+    });
+  }
+
+  // ----- start ------------------------------------------------------------------------------
+
+  form.addEventListener("submit", save);
+  form.addEventListener("change", (e) => {
+    if (e.target.type === "radio" || e.target.id === "adl_skip") showAdl();
+  });
+  $("cancel-visit").addEventListener("click", closeForm);
+  $("send-now").addEventListener("click", () => { refreshPersons().catch(() => {}).then(sync); });
+
+  if ("geolocation" in navigator) {
+    // "Use my location" for the visit, and "nearest first" for the list.
+    $("locate-wrap").hidden = false;
+    $("locate").addEventListener("click", async () => {
+      say("locate-status", t("locating"));
+      const pos = await locate();
+      if (pos) {
+        $("lat").value = pos.lat.toFixed(6);
+        $("lon").value = pos.lon.toFixed(6);
+      }
+      say("locate-status", pos ? t("located") : t("locate-failed"));
+    });
+    $("sort-distance-wrap").hidden = false;
+    $("sort-distance").addEventListener("click", async () => {
+      say("list-status", t("locating"));
+      here = await locate();
+      byDistance = here !== null;
+      say("list-status", here ? "" : t("locate-failed"));
+      await renderPersons();
+      if (here) refreshPersons();
+    });
+  }
+
+  // Installable: the manifest link (base.html's head has no slot for it).
+  if (!document.querySelector('link[rel="manifest"]')) {
+    const link = document.createElement("link");
+    link.rel = "manifest";
+    link.href = "/manifest.webmanifest";
+    document.head.append(link);
+  }
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+
+  showNet();
+  openDb()
+    .then(async (opened) => {
+      db = opened;
+      await renderPersons();
+      await renderOutbox();
+      await refreshPersons().catch(() => {});
+      await sync();
+    })
+    .catch(() => {
+      say("list-status", t("no-storage"));
+      form.querySelector('button[type="submit"]').disabled = true;
+    });
+})();

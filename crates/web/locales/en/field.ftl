@@ -1,0 +1,35 @@
+## The field app (ร่วมใจ ภาคสนาม): home visits recorded without signal, sent when back online
+
+field-title = Ruamjai in the field
+field-intro = Record home visits even without signal: they are kept on this phone and sent by themselves when the signal is back.
+field-needs-script = This page needs JavaScript.
+field-outbox = Waiting to send
+field-outbox-count = Visits waiting to send
+field-send-now = Send now
+field-cancel = Cancel
+field-house = House { $house }
+field-age = { $age } years old
+field-no-home-location = No home location
+field-offline = No signal: you can still record visits
+field-online = Online
+field-list-updated = The list is up to date
+field-list-stored = Showing the list kept on this phone
+field-list-failed = Could not load a new list; showing the one kept on this phone
+field-sending = Sending { $n } of { $total }…
+field-sent = Everything is sent
+field-send-later = Not sent yet; will try again when there is signal
+field-sign-in-again = Please sign in again; the visits waiting to send stay on this phone.
+field-saved = Saved on this phone, waiting to send
+field-entry-waiting = Waiting to send
+field-entry-rejected = Not accepted: please fix it and save again
+field-entry-not-found = This person is not within your responsibility
+field-entry-fix = Fix
+field-entry-photos = { $n } photos
+field-locating = Finding the location…
+field-located = Location recorded
+field-locate-failed = Could not find the location
+field-no-storage = This phone cannot keep data here (private mode?), so visits cannot be recorded offline.
+field-server-error = The server had a problem; will try again later
+field-entry-discard = Discard this visit
+field-entry-discard-confirm = Discard this visit without sending it?
+field-logout-unsent = { $n } visits have not been sent yet. Signing out now deletes them from this phone. Sign out anyway?

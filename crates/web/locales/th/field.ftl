@@ -1,0 +1,35 @@
+## The field app (ร่วมใจ ภาคสนาม): home visits recorded without signal, sent when back online
+
+field-title = ร่วมใจ ภาคสนาม
+field-intro = บันทึกการเยี่ยมบ้านได้แม้ไม่มีสัญญาณ ข้อมูลเก็บไว้ในเครื่องนี้และส่งเข้าระบบเองเมื่อกลับมามีสัญญาณ
+field-needs-script = หน้านี้ต้องเปิดใช้ JavaScript
+field-outbox = รอส่ง
+field-outbox-count = จำนวนการเยี่ยมที่รอส่ง
+field-send-now = ส่งตอนนี้
+field-cancel = ยกเลิก
+field-house = บ้านเลขที่ { $house }
+field-age = อายุ { $age } ปี
+field-no-home-location = ไม่มีพิกัดบ้าน
+field-offline = ไม่มีสัญญาณ — ยังบันทึกได้ตามปกติ
+field-online = มีสัญญาณ
+field-list-updated = รายชื่อเป็นปัจจุบันแล้ว
+field-list-stored = แสดงรายชื่อที่เก็บไว้ในเครื่อง
+field-list-failed = โหลดรายชื่อใหม่ไม่ได้ แสดงรายชื่อที่เก็บไว้ในเครื่อง
+field-sending = กำลังส่ง { $n } จาก { $total }…
+field-sent = ส่งครบแล้ว
+field-send-later = ยังส่งไม่ได้ จะลองใหม่เมื่อมีสัญญาณ
+field-sign-in-again = กรุณาเข้าสู่ระบบอีกครั้ง การเยี่ยมที่รอส่งยังอยู่ในเครื่อง
+field-saved = บันทึกไว้ในเครื่องแล้ว รอส่ง
+field-entry-waiting = รอส่ง
+field-entry-rejected = ระบบไม่รับ กรุณาแก้ไขแล้วบันทึกอีกครั้ง
+field-entry-not-found = ไม่พบบุคคลนี้ในความรับผิดชอบของคุณ
+field-entry-fix = แก้ไข
+field-entry-photos = รูปถ่าย { $n } รูป
+field-locating = กำลังหาตำแหน่ง…
+field-located = บันทึกตำแหน่งแล้ว
+field-locate-failed = หาตำแหน่งไม่ได้
+field-no-storage = เครื่องนี้เก็บข้อมูลไว้ไม่ได้ (โหมดส่วนตัว?) จึงบันทึกขณะไม่มีสัญญาณไม่ได้
+field-server-error = ระบบขัดข้อง จะลองส่งใหม่ภายหลัง
+field-entry-discard = ทิ้งรายการนี้
+field-entry-discard-confirm = ทิ้งการเยี่ยมนี้โดยไม่ส่งเข้าระบบ?
+field-logout-unsent = ยังมีการเยี่ยม { $n } รายการที่ยังไม่ได้ส่ง ถ้าออกจากระบบตอนนี้ รายการเหล่านี้จะหายไป ออกจากระบบหรือไม่?
