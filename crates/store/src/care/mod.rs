@@ -361,15 +361,23 @@ impl Store {
             .form
             .check(Utc::now())
             .map_err(ruamjai_domain::Invalid)?;
-        match self.try_sync(actor, sub, &input, meta).await? {
-            Attempt::Done(r) => Ok(r),
-            Attempt::Raced => match self.receipt(actor, &sub.op_id).await? {
-                Some(r) => Ok(r),
-                // The visit id was taken by another op: the device re-sent a visit under a new
-                // op id; answer with the visit as stored.
-                None => self.existing_visit(actor, &sub.client_id).await,
-            },
+        // A race lost to the same change (its receipt is there) answers what the winner did;
+        // a race lost to another change (the same new visit under another op id, or another
+        // edit of the visit) is tried again, and then sees the winner's row: a duplicate new
+        // visit, or a conflicting edit.
+        for _ in 0..3 {
+            match self.try_sync(actor, sub, &input, meta).await? {
+                Attempt::Done(r) => return Ok(r),
+                Attempt::Raced => {
+                    if let Some(r) = self.receipt(actor, &sub.op_id).await? {
+                        return Ok(r);
+                    }
+                }
+            }
         }
+        Err(StoreError::Db(sea_orm::DbErr::Custom(
+            "a visit kept changing while it was synced".into(),
+        )))
     }
 
     /// What an earlier attempt of `op_id` did, as a duplicate.
@@ -398,21 +406,6 @@ impl Store {
             version: v.version,
             conflict_id: r.conflict_id,
         }))
-    }
-
-    async fn existing_visit(&self, actor: &Actor, client_id: &str) -> Result<SyncResult> {
-        let v = visits::Entity::find()
-            .filter(visits::Column::ClientId.eq(client_id))
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.visible_person(&self.db, actor, v.person_id).await?;
-        Ok(SyncResult {
-            status: SyncStatus::Duplicate,
-            visit_id: v.id,
-            version: v.version,
-            conflict_id: None,
-        })
     }
 
     /// The person row when the caller may record a visit to them.

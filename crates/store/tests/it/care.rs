@@ -19,6 +19,7 @@ both!(
     a_stale_offline_edit_becomes_a_conflict,
     operators_reach_only_their_persons_and_photos,
     plans_keep_their_history_and_groups_share_persons,
+    racing_edits_one_wins_the_others_wait_for_review,
 );
 
 fn meta() -> RequestMeta {
@@ -525,4 +526,48 @@ async fn plans_keep_their_history_and_groups_share_persons(db: TestDb) {
         Err(StoreError::NotFound)
     ));
     assert_eq!(s.groups(&area_admin).await.unwrap()[0].persons, 1);
+}
+
+async fn racing_edits_one_wins_the_others_wait_for_review(db: TestDb) {
+    let s = &db.store;
+    villages(s).await;
+    let (_, admin) = user_with_role(s, "admin@example.org", Role::Admin, None).await;
+    let (_, op) = user_with_role(s, "op@example.org", Role::Operator, Some("55010101")).await;
+    let p = person(s, &admin, "ทองดี", "55010101").await;
+    let id = "e0e0e0e0-0000-4000-8000-000000000001";
+    s.sync_visit(&op, &new_visit(id, p, form("เดิม", None)), &meta())
+        .await
+        .unwrap();
+    // Five different corrections of version 1 arrive at once (five phones, or one phone's
+    // corrections queued offline): one is written, four are kept for review.
+    let mut tasks = Vec::new();
+    for k in 0..5 {
+        let (s, op) = (s.clone(), op.clone());
+        let sub = VisitSubmission {
+            op_id: format!("e0e0e0e0-0000-4000-8000-0000000000{k:02}a"),
+            client_id: id.into(),
+            person_id: p,
+            base_version: Some(1),
+            form: form(&format!("แก้ครั้งที่ {k}"), None),
+        };
+        tasks.push(tokio::spawn(async move {
+            s.sync_visit(&op, &sub, &RequestMeta::default()).await
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap().unwrap().status);
+    }
+    let applied = statuses
+        .iter()
+        .filter(|x| **x == SyncStatus::Applied)
+        .count();
+    let conflicts = statuses
+        .iter()
+        .filter(|x| **x == SyncStatus::Conflict)
+        .count();
+    assert_eq!((applied, conflicts), (1, 4), "{statuses:?}");
+    let v = s.visits_of(&admin, p, &meta()).await.unwrap();
+    assert_eq!(v[0].version, 2);
+    assert_eq!(s.conflicts(&admin).await.unwrap().len(), 4);
 }

@@ -18,7 +18,7 @@ use ruamjai_store::StoreError;
 use ruamjai_store::care::groups::{GroupDetail, GroupSummary};
 use ruamjai_store::care::plans::PlanDetail;
 use ruamjai_store::care::{Conflict, Visit};
-use ruamjai_store::network::Organisation;
+use ruamjai_store::network::{Organisation, Volunteer, VolunteerQuery};
 use ruamjai_store::registry::PersonDetail;
 
 use super::{FormErrors, Page, Signed, Typed, form_errors, see_other, typed, unprocessable};
@@ -146,6 +146,7 @@ struct CarePage {
     charts: Vec<Chart>,
     assignees: Vec<(i64, String)>,
     organisations: Vec<Organisation>,
+    volunteers: Vec<Volunteer>,
     can_manage: bool,
     f: Typed,
     errors: FormErrors,
@@ -270,14 +271,34 @@ async fn care_page(
     let plan = state.store.care_plan(actor, id, &s.page.meta).await?;
     let can_manage = actor.can(Operation::ManageCare, &d.person.village_code);
     let assignees = state.store.assignees(actor, id).await?;
-    let organisations = if can_manage {
-        state
-            .store
-            .list_organisations(actor, None, None)
-            .await
-            .unwrap_or_default()
+    // Who may be made responsible: partners reaching the person's area, and the volunteers of
+    // their subdistrict (nearest circle of help first).
+    let (organisations, volunteers) = if can_manage {
+        let subdistrict = d
+            .person
+            .village_code
+            .lineage()
+            .into_iter()
+            .find(|a| a.level() == ruamjai_domain::areas::AreaLevel::Subdistrict);
+        (
+            state.store.list_organisations(actor, None, None).await?,
+            state
+                .store
+                .list_volunteers(
+                    actor,
+                    &VolunteerQuery {
+                        area: subdistrict,
+                        kind: None,
+                        skill: None,
+                        q: String::new(),
+                        limit: 300,
+                    },
+                    &s.page.meta,
+                )
+                .await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let page = &s.page;
     let charts = [
@@ -329,6 +350,7 @@ async fn care_page(
         charts,
         assignees,
         organisations,
+        volunteers,
         f,
         errors,
     })
@@ -493,6 +515,79 @@ struct ConflictsPage {
 impl ConflictsPage {
     fn when(&self, t: &DateTime<Utc>) -> String {
         self.page.datetime(t)
+    }
+
+    /// What the proposal changes: (field label, current, proposed), only where they differ.
+    fn diff(&self, c: &Conflict) -> Vec<(String, String, String)> {
+        let page = &self.page;
+        let (cur, new) = (c.visit.form(), &c.proposed);
+        let mut out = Vec::new();
+        let mut push = |label: String, a: String, b: String| {
+            if a != b {
+                out.push((label, a, b));
+            }
+        };
+        let time = |s: &str| {
+            ruamjai_domain::care::visit::parse_time(s)
+                .map(|t| page.datetime(&t))
+                .unwrap_or_else(|| s.to_owned())
+        };
+        push(
+            page.t("visit-when"),
+            time(&cur.visited_at),
+            time(&new.visited_at),
+        );
+        // Numbers compare as numbers (`37` and `37.0` are the same reading).
+        let num = |s: &str| {
+            s.trim()
+                .parse::<f64>()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| s.trim().to_owned())
+        };
+        for (key, a, b) in [
+            ("systolic", &cur.vitals.systolic, &new.vitals.systolic),
+            ("diastolic", &cur.vitals.diastolic, &new.vitals.diastolic),
+            ("pulse", &cur.vitals.pulse, &new.vitals.pulse),
+            (
+                "temperature",
+                &cur.vitals.temperature,
+                &new.vitals.temperature,
+            ),
+            ("spo2", &cur.vitals.spo2, &new.vitals.spo2),
+            ("glucose", &cur.vitals.glucose, &new.vitals.glucose),
+            ("weight", &cur.vitals.weight, &new.vitals.weight),
+            ("height", &cur.vitals.height, &new.vitals.height),
+        ] {
+            push(page.code("vital", key), num(a), num(b));
+        }
+        let adl = |m: &Option<std::collections::BTreeMap<String, String>>| {
+            m.as_ref()
+                .map(|m| {
+                    m.values()
+                        .filter_map(|v| v.trim().parse::<u32>().ok())
+                        .sum::<u32>()
+                        .to_string()
+                })
+                .unwrap_or_else(|| "—".into())
+        };
+        push(page.t("visit-adl-total"), adl(&cur.adl), adl(&new.adl));
+        let needs = |n: &[String]| {
+            let mut n: Vec<String> = n.iter().map(|c| page.code("need", c)).collect();
+            n.sort();
+            n.join(", ")
+        };
+        push(page.t("visit-needs"), needs(&cur.needs), needs(&new.needs));
+        push(
+            page.t("visit-needs-note"),
+            cur.needs_note.trim().to_owned(),
+            new.needs_note.trim().to_owned(),
+        );
+        push(
+            page.t("visit-notes"),
+            cur.notes.trim().to_owned(),
+            new.notes.trim().to_owned(),
+        );
+        out
     }
 }
 

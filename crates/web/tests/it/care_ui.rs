@@ -16,6 +16,7 @@ use crate::{Client, Res, both, token_client};
 both!(
     visits_sync_once_and_photos_lose_their_gps,
     the_care_page_plans_and_groups_share,
+    a_conflict_is_reviewed_side_by_side,
 );
 
 async fn setup(db: &TestDb) -> (i64, i64) {
@@ -376,5 +377,93 @@ async fn the_care_page_plans_and_groups_share(db: TestDb) {
             .to_str()
             .unwrap()
             .contains("storage")
+    );
+}
+
+async fn a_conflict_is_reviewed_side_by_side(db: TestDb) {
+    let (mine, _) = setup(&db).await;
+    let (mut op, _) = token_client(&db, "op@example.org", Role::Operator, Some("55010101")).await;
+    let (mut nurse_api, _) =
+        token_client(&db, "nurse@example.org", Role::Staff, Some("550101")).await;
+    let id = "c0ffee00-1111-4222-8333-000000000001";
+    let first = op
+        .json(
+            "POST",
+            "/api/v1/sync/visits",
+            serde_json::json!({"visits": [visit(id, mine, "150")]}),
+        )
+        .await;
+    assert_eq!(first.json()["results"][0]["status"], "applied");
+    let edit = |op_id: &str, notes: &str, systolic: &str| {
+        let mut v = visit(id, mine, systolic);
+        v["op_id"] = op_id.into();
+        v["base_version"] = 1.into();
+        v["notes"] = notes.into();
+        serde_json::json!({ "visits": [v] })
+    };
+    let r = nurse_api
+        .json(
+            "POST",
+            "/api/v1/sync/visits",
+            edit("c0ffee00-1111-4222-8333-0000000000a1", "พยาบาลแก้", "150"),
+        )
+        .await;
+    assert_eq!(r.json()["results"][0]["status"], "applied");
+    let r = op
+        .json(
+            "POST",
+            "/api/v1/sync/visits",
+            edit("c0ffee00-1111-4222-8333-0000000000b1", "อสม.แก้", "160"),
+        )
+        .await;
+    assert_eq!(r.json()["results"][0]["status"], "conflict");
+
+    // The nurse sees what the proposal would change, and only that.
+    let mut nurse = Client::new(&db);
+    nurse.login("nurse@example.org").await;
+    let page = nurse.get("/care/conflicts").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = scraper::Html::parse_document(&page.body);
+    let rows: Vec<Vec<String>> = html
+        .select(&scraper::Selector::parse("section[data-conflict] tbody tr").unwrap())
+        .map(|tr| {
+            tr.select(&scraper::Selector::parse("th, td").unwrap())
+                .map(|c| c.text().collect::<String>().trim().to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][1..], ["150".to_owned(), "160".to_owned()]);
+    assert_eq!(rows[1][1..], ["พยาบาลแก้".to_owned(), "อสม.แก้".to_owned()]);
+    // The operator may not review.
+    let mut osm = Client::new(&db);
+    osm.login("op@example.org").await;
+    assert_eq!(
+        osm.get("/care/conflicts").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Applied: the proposal becomes version 3.
+    let action = html
+        .select(&scraper::Selector::parse("section[data-conflict] form").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    let res = nurse.post_form(&action, &[("apply", "1")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let v = op
+        .get(&format!("/api/v1/persons/{mine}/visits"))
+        .await
+        .json();
+    assert_eq!(v["items"][0]["notes"], "อสม.แก้");
+    assert_eq!(v["items"][0]["version"], 3);
+    assert!(
+        nurse
+            .get("/care/conflicts")
+            .await
+            .body
+            .contains("data-testid=\"conflicts-none\"")
     );
 }
