@@ -3,7 +3,10 @@
 // signal, starts the app again offline, records two visits (one with a photo), gets the signal
 // back, and the app sends them by itself: both visits land once, the photo too, and sending the
 // same visits again changes nothing. Signing out deletes what the phone kept.
+// Then corrections made offline: one applied, one that meets a nurse's correction of the same
+// visit and is kept for the coordinator, who applies it.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +15,7 @@ import { after, before, test } from 'node:test';
 import { launchBrowser, signIn, startServer } from './server.mjs';
 
 const OPERATOR = { email: 'osm@example.org', password: 'village health 2569' };
+const NURSE = { email: 'nurse@example.org', password: 'district nurse 2569' };
 let server;
 let browser;
 
@@ -32,6 +36,9 @@ before(async () => {
   server.cli(['import', 'persons', join(dir, 'persons.csv')]);
   server.cli(['users', 'create', '--email', OPERATOR.email, '--name', 'นางบัวผัน อสม.',
     '--role', 'operator', '--area', '55010101', '--password-stdin'], `${OPERATOR.password}\n`);
+  // A nurse of the subdistrict: records visits too, and reviews conflicts.
+  server.cli(['users', 'create', '--email', NURSE.email, '--name', 'พยาบาลวิภา',
+    '--role', 'staff', '--area', '550101', '--password-stdin'], `${NURSE.password}\n`);
 });
 
 after(async () => {
@@ -169,5 +176,175 @@ test('visits recorded offline are sent once when the phone is back online', { ti
   }));
   assert.ok(!left.databases.includes('ruamjai-field'), `databases left: ${left.databases}`);
   assert.deepEqual(left.caches.filter((c) => c.startsWith('ruamjai-field')), []);
+  await context.close();
+});
+
+// What the field app keeps in one IndexedDB store (run in the page).
+const storeOf = (page, name) => page.evaluate((name) => new Promise((ok, fail) => {
+  const req = indexedDB.open('ruamjai-field');
+  req.onerror = () => fail(req.error);
+  req.onsuccess = () => {
+    const all = req.result.transaction(name).objectStore(name).getAll();
+    all.onsuccess = () => { ok(all.result); req.result.close(); };
+    all.onerror = () => fail(all.error);
+  };
+}), name);
+
+test('visits corrected offline: applied, or kept for review when someone changed them meanwhile', { timeout: 90_000 }, async () => {
+  const base = server.base;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, base, OPERATOR);
+  await page.waitForURL(`${base}/persons`);
+  await page.goto(`${base}/field`);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=person]').length === 2);
+  assert.ok(await page.isHidden('#sent-wrap'), 'nothing sent from this phone yet');
+
+  // With signal: two visits recorded and sent at once; both are kept as "sent recently".
+  const record = async (name, fill, count) => {
+    await page.click(`[data-testid=person]:has-text("${name}") button`);
+    await page.waitForSelector('#visit:not([hidden])');
+    await fill();
+    await page.check('#adl_skip');
+    await page.click('[data-testid=save-visit]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sent-entry]').length === n
+      && document.querySelector('[data-testid=outbox-count]').textContent === '0', count, { timeout: 20_000 });
+  };
+  await record('สมศรี', async () => {
+    await page.fill('#systolic', '130');
+    await page.fill('#diastolic', '85');
+    await page.fill('#notes', 'เยี่ยมตามนัด');
+  }, 1);
+  await record('บุญมี', async () => {
+    await page.fill('#pulse', '90');
+    await page.fill('#notes', 'ชีพจร 90');
+  }, 2);
+  const sent = await storeOf(page, 'sent');
+  assert.equal(sent.length, 2);
+  for (const s of sent) {
+    assert.equal(s.version, 1);
+    assert.ok(s.visit_id > 0);
+    assert.equal(s.visit.client_id, s.client_id);
+  }
+  const somsri = sent.find((s) => s.person_name.includes('สมศรี'));
+  const boonmee = sent.find((s) => s.person_name.includes('บุญมี'));
+  const entry = (name) => `[data-testid=sent-entry]:has-text("${name}")`;
+  assert.match(await page.textContent(entry('สมศรี')), /ฉบับที่ 1/);
+
+  // A visit sent eight days ago is forgotten when the app starts (sent visits are kept a week).
+  await page.evaluate((old) => new Promise((ok, fail) => {
+    const req = indexedDB.open('ruamjai-field');
+    req.onsuccess = () => {
+      const tx = req.result.transaction('sent', 'readwrite');
+      tx.objectStore('sent').put(old);
+      tx.oncomplete = () => { req.result.close(); ok(); };
+      tx.onerror = () => fail(tx.error);
+    };
+  }), { ...somsri, client_id: randomUUID(), sent_at: new Date(Date.now() - 8 * 86400000).toISOString() });
+  assert.equal((await storeOf(page, 'sent')).length, 3);
+
+  // No signal: the app starts from the phone, sent visits included, and corrects them.
+  await context.setOffline(true);
+  assert.ok((await page.reload()).fromServiceWorker());
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=sent-entry]').length === 2);
+  assert.deepEqual((await storeOf(page, 'sent')).map((s) => s.client_id).sort(),
+    [somsri.client_id, boonmee.client_id].sort());
+  await page.click(`${entry('สมศรี')} button`);
+  await page.waitForSelector('#visit:not([hidden])');
+  // The form holds what was sent; photos are not part of a correction.
+  assert.equal((await page.textContent('#visit-title')).trim(), 'แก้ไขการเยี่ยม: นางสมศรี ใจดี');
+  assert.equal(await page.inputValue('#systolic'), '130');
+  assert.equal(await page.inputValue('#diastolic'), '85');
+  assert.equal(await page.inputValue('#notes'), 'เยี่ยมตามนัด');
+  assert.ok(await page.isChecked('#adl_skip'));
+  assert.ok(await page.isHidden('#photo'));
+  await page.fill('#notes', 'แก้ไขโดย อสม.');
+  await page.click('[data-testid=save-visit]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=outbox-count]').textContent === '1');
+  assert.match(await page.textContent('[data-testid=outbox-entry]'), /การแก้ไข/);
+  // While the correction waits, the visit cannot be corrected again.
+  assert.match(await page.textContent(entry('สมศรี')), /การแก้ไขรอส่ง/);
+  assert.equal(await page.locator(`${entry('สมศรี')} button`).count(), 0);
+
+  await page.click(`${entry('บุญมี')} button`);
+  await page.waitForSelector('#visit:not([hidden])');
+  assert.equal(await page.inputValue('#pulse'), '90');
+  await page.fill('#pulse', '80');
+  await page.fill('#notes', 'วัดชีพจรซ้ำได้ 80');
+  await page.click('[data-testid=save-visit]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=outbox-count]').textContent === '2');
+  const queued = (await storeOf(page, 'outbox')).map((e) => e.visit);
+  assert.equal(queued.length, 2);
+  for (const v of queued) {
+    assert.equal(v.base_version, 1);
+    assert.notEqual(v.op_id, v.client_id, 'a correction is a new change');
+  }
+
+  // Meanwhile a nurse corrects the first visit herself (online, from another browser).
+  const nurseContext = await browser.newContext();
+  const nurse = await nurseContext.newPage();
+  await signIn(nurse, base, NURSE);
+  await nurse.waitForURL(`${base}/persons`);
+  const nurseCsrf = JSON.parse(await nurse.getAttribute('body', 'hx-headers'))['X-CSRF-Token'];
+  const theirs = await nurse.request.post(`${base}/api/v1/sync/visits`, {
+    headers: { 'X-CSRF-Token': nurseCsrf },
+    data: {
+      visits: [{
+        op_id: randomUUID(), client_id: somsri.client_id, person_id: somsri.person_id, base_version: 1,
+        visited_at: somsri.visit.visited_at, vitals: { systolic: '128', diastolic: '84' }, adl: null,
+        needs: [], needs_note: '', notes: 'พยาบาลวัดความดันซ้ำ',
+      }],
+    },
+  });
+  assert.equal(theirs.status(), 200);
+  const [mine] = (await theirs.json()).results;
+  assert.equal(mine.status, 'applied');
+  assert.equal(mine.version, 2);
+
+  // Signal again: the plain correction is applied; the other one meets the nurse's and is kept
+  // for review, and the app says so.
+  await context.setOffline(false);
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid=outbox-count]').textContent === '0', null, { timeout: 20_000 });
+  await page.waitForSelector(`${entry('สมศรี')} [data-testid=sent-conflict]`);
+  assert.match(await page.textContent(`${entry('สมศรี')} [data-testid=sent-conflict]`),
+    /มีผู้อื่นแก้ไขการเยี่ยมนี้ในระหว่างนั้น.*เก็บไว้ให้ผู้ประสานงานตรวจสอบ/);
+  assert.match(await page.textContent('[data-testid=sync-status]'), /การแก้ไข 1 รายการรอผู้ประสานงานตรวจสอบ/);
+  assert.equal(await page.locator(`${entry('สมศรี')} button`).count(), 0);
+  assert.match(await page.textContent(entry('บุญมี')), /ฉบับที่ 2/);
+  const after = await storeOf(page, 'sent');
+  assert.equal(after.find((s) => s.client_id === somsri.client_id).version, 1, 'the phone keeps what it knew');
+  assert.equal(after.find((s) => s.client_id === boonmee.client_id).visit.notes, 'วัดชีพจรซ้ำได้ 80');
+
+  const visitOf = async (s) => {
+    const r = await nurse.request.get(`${base}/api/v1/persons/${s.person_id}/visits`);
+    assert.equal(r.status(), 200);
+    return (await r.json()).items.find((v) => v.client_id === s.client_id);
+  };
+  // The nurse's correction stands; nothing was overwritten.
+  let v = await visitOf(somsri);
+  assert.equal(v.notes, 'พยาบาลวัดความดันซ้ำ');
+  assert.equal(v.version, 2);
+  v = await visitOf(boonmee);
+  assert.equal(v.notes, 'วัดชีพจรซ้ำได้ 80');
+  assert.equal(v.pulse, 80);
+  assert.equal(v.version, 2);
+
+  // The nurse reviews the kept correction and applies it.
+  await nurse.goto(`${base}/care/conflicts`);
+  const conflicts = nurse.locator('[data-conflict]');
+  assert.equal(await conflicts.count(), 1);
+  assert.match(await conflicts.first().textContent(), /แก้ไขโดย อสม\./);
+  await Promise.all([
+    nurse.waitForURL(`${base}/care/conflicts`),
+    conflicts.first().locator('form[action^="/care/conflicts/"] button:has-text("ใช้ฉบับที่เสนอ")').click(),
+  ]);
+  assert.equal(await nurse.locator('[data-conflict]').count(), 0);
+  v = await visitOf(somsri);
+  assert.equal(v.notes, 'แก้ไขโดย อสม.');
+  assert.equal(v.version, 3);
+
+  await nurseContext.close();
   await context.close();
 });

@@ -1,8 +1,14 @@
 // The field app (ร่วมใจ ภาคสนาม): a morning of home visits without signal. Small and plain.
 //
-// - IndexedDB "ruamjai-field" keeps two stores on the phone: "persons" (the caller's own "my
-//   visits" list, as the API last gave it) and "outbox" (visits recorded here with their photos,
-//   waiting to be sent). Nothing personal goes into the service worker's Cache API.
+// - IndexedDB "ruamjai-field" keeps three stores on the phone: "persons" (the caller's own "my
+//   visits" list, as the API last gave it), "outbox" (visits recorded here with their photos,
+//   and corrections, waiting to be sent) and "sent" (visits this phone sent, as sent, with the
+//   version the server gave them; a week long, to correct them). Nothing personal goes into the
+//   service worker's Cache API.
+// - Correcting a sent visit queues an edit: a new op_id, the same client_id, and the version
+//   the phone knows as base_version. When the visit changed on the server in the meantime, the
+//   server keeps the edit for a coordinator ("conflict") and the app says so: never a silent
+//   overwrite either way.
 // - Sending: on load, when the phone comes back online, every minute while something waits, and
 //   on "send now". Each visit is sent, then each of its photos; the entry leaves the outbox only
 //   when the visit and every photo were accepted. Retries are safe: the server applies a visit
@@ -15,6 +21,8 @@
   if (!app) return;
 
   const DB_NAME = "ruamjai-field";
+  const DB_VERSION = 2; // 1: persons, outbox; 2: sent
+  const KEEP_SENT_DAYS = 7;
   const lang = app.dataset.lang || "th";
   const $ = (id) => document.getElementById(id);
   const form = $("visit-form");
@@ -24,7 +32,7 @@
   let db = null; // the open IndexedDB connection
   let here = null; // {lat, lon} of the phone, once asked for
   let byDistance = false; // the list is sorted nearest first
-  let editing = null; // the outbox entry being fixed, if any
+  let editing = null; // the outbox entry being fixed or the correction being made, if any
   let syncing = false;
   let csrf = app.dataset.csrf || "";
 
@@ -58,10 +66,13 @@
 
   function openDb() {
     return new Promise((ok, fail) => {
-      const req = indexedDB.open(DB_NAME, 1);
+      const req = indexedDB.open(DB_NAME, DB_VERSION);
       req.onupgradeneeded = () => {
-        req.result.createObjectStore("persons", { keyPath: "person_id" });
-        req.result.createObjectStore("outbox", { keyPath: "client_id" });
+        // Create only what is missing: an upgrade from version 1 keeps its list and outbox.
+        const have = req.result.objectStoreNames;
+        if (!have.contains("persons")) req.result.createObjectStore("persons", { keyPath: "person_id" });
+        if (!have.contains("outbox")) req.result.createObjectStore("outbox", { keyPath: "client_id" });
+        if (!have.contains("sent")) req.result.createObjectStore("sent", { keyPath: "client_id" });
       };
       req.onsuccess = () => {
         // Another tab deleting the database (signing out) must not wait for this one.
@@ -88,6 +99,36 @@
   const allOf = (name) => inStore(name, "readonly", (s) => s.getAll());
   const putEntry = (entry) => inStore("outbox", "readwrite", (s) => s.put(entry));
   const dropEntry = (id) => inStore("outbox", "readwrite", (s) => s.delete(id));
+  const getEntry = (name, key) => inStore(name, "readonly", (s) => s.get(key));
+
+  // Write to several stores in one transaction, so that a visit is never in neither list:
+  // {outbox: {put: entry} or {drop: client_id}, sent: {put: record}}.
+  function writeStores(changes) {
+    return new Promise((ok, fail) => {
+      const tx = db.transaction(Object.keys(changes), "readwrite");
+      for (const [name, change] of Object.entries(changes)) {
+        if (change.put) tx.objectStore(name).put(change.put);
+        if (change.drop) tx.objectStore(name).delete(change.drop);
+      }
+      tx.oncomplete = () => ok();
+      tx.onerror = () => fail(tx.error);
+      tx.onabort = () => fail(tx.error);
+    });
+  }
+
+  // Forget sent visits older than a week: they are kept only to correct recent ones.
+  function pruneSent() {
+    const limit = new Date(Date.now() - KEEP_SENT_DAYS * 86400000).toISOString();
+    return inStore("sent", "readwrite", (s) => {
+      const req = s.openCursor();
+      req.onsuccess = () => {
+        const cursor = req.result;
+        if (!cursor) return;
+        if (!(cursor.value.sent_at >= limit)) cursor.delete();
+        cursor.continue();
+      };
+    });
+  }
 
   // ----- talking to the server --------------------------------------------------------------
 
@@ -162,6 +203,7 @@
 
   // Dates as the server shows them: on Thai time (Buddhist era in Thai).
   const dateFormat = new Intl.DateTimeFormat(lang === "th" ? "th-TH" : "en-GB", { dateStyle: "medium", timeZone: "Asia/Bangkok" });
+  const timeFormat = new Intl.DateTimeFormat(lang === "th" ? "th-TH" : "en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Bangkok" });
 
   function dueText(p) {
     const days = daysUntil(p.due);
@@ -328,11 +370,14 @@
     say("adl-total", !adlSkipped() && total !== null ? t("adl-total") + ": " + total + "/20" : "");
   }
 
-  // Open the form for a person (a new visit), or for an outbox entry to fix.
+  // Open the form for a person (a new visit), or for an outbox entry to fix, or for a
+  // correction of a sent visit (an entry marked `correction`, see openCorrection).
   function openForm(person, entry) {
     form.reset();
     clearErrors();
     editing = entry;
+    const correcting = Boolean(entry && entry.correction);
+    say("visit-kind", correcting ? t("correct-title") : t("record"));
     const v = entry ? entry.visit : null;
     $("person_id").value = entry ? v.person_id : person.person_id;
     say("visit-person", entry ? entry.person_name : person.name);
@@ -353,6 +398,8 @@
       $("needs_note").value = v.needs_note;
       $("notes").value = v.notes;
     }
+    // A correction changes the record only: its photos went with the visit.
+    $("photo-field").hidden = correcting;
     // Photos still to send stay with the entry; a refused one is dropped when saved again.
     const kept = entry ? entry.photos.filter((p) => !p.refused).length : 0;
     $("photo-kept").hidden = kept === 0;
@@ -370,7 +417,17 @@
     clearErrors();
     editing = null;
     $("visit").hidden = true;
+    $("photo-field").hidden = false;
     lockVisitFields(false);
+  }
+
+  // Correct a visit this phone sent: the form filled with the values as sent. Saving queues an
+  // edit made against the version the phone knows (the entry's `base_version`).
+  function openCorrection(s) {
+    openForm(null, {
+      client_id: s.client_id, correction: true, base_version: s.version, visit: s.visit,
+      person_name: s.person_name, photos: [], visit_done: false, errors: null,
+    });
   }
 
   // Disable every field of the form but the photo input and the buttons.
@@ -430,11 +487,18 @@
         return;
       }
       // A new visit: one id for the visit and for this change. A fixed one keeps its ids (the
-      // server kept nothing of a refused visit, so the same ids are still free).
+      // server kept nothing of a refused visit, so the same ids are still free). A correction
+      // is a new change of the same visit: a new op_id, made against the version known here.
       const id = editing ? editing.client_id : uuid();
-      visit.op_id = editing ? editing.visit.op_id : id;
+      if (editing && editing.correction) {
+        visit.op_id = uuid();
+        visit.base_version = editing.base_version;
+      } else {
+        visit.op_id = editing ? editing.visit.op_id : id;
+      }
       visit.client_id = id;
-      entry = editing || { client_id: id, photos: [], visit_done: false, saved_at: new Date().toISOString() };
+      entry = editing || { client_id: id, photos: [], visit_done: false };
+      entry.saved_at = entry.saved_at || new Date().toISOString();
       entry.visit = visit;
       entry.person_name = $("visit").dataset.personName || "";
     }
@@ -470,6 +534,7 @@
       const li = el("li");
       li.dataset.testid = "outbox-entry";
       li.append(el("strong", "", e.person_name));
+      if (e.correction) li.append(" ", el("span", "badge", t("correction")));
       li.append(el("div", "muted", dateFormat.format(new Date(e.visit.visited_at))
         + (e.photos.length ? " · " + t("photos", { n: e.photos.length }) : "")));
       if (e.errors) {
@@ -498,11 +563,77 @@
       }
       list.append(li);
     }
+    await renderSent(entries);
     return entries;
   }
 
-  // Send one entry: its visit, then its photos. Answers "done", "refused" (kept, marked with
-  // the server's errors), "offline", "auth" or "later".
+  // "Sent recently": the visits this phone sent, newest first, each to correct, unless a
+  // change of it still waits in the outbox (`waiting`) or a correction was kept for review.
+  async function renderSent(waiting) {
+    const sent = db ? await allOf("sent") : [];
+    sent.sort((a, b) => (a.sent_at < b.sent_at ? 1 : -1));
+    const pending = new Map(waiting.map((e) => [e.client_id, e]));
+    $("sent-wrap").hidden = sent.length === 0;
+    const list = $("sent");
+    list.replaceChildren();
+    for (const s of sent) {
+      const li = el("li");
+      li.dataset.testid = "sent-entry";
+      li.dataset.clientId = s.client_id;
+      li.append(el("strong", "", s.person_name));
+      li.append(el("div", "muted", timeFormat.format(new Date(s.visit.visited_at))
+        + " · " + t("version", { version: s.version })));
+      li.append(el("div", "hint", t("sent-at", { time: timeFormat.format(new Date(s.sent_at)) })));
+      if (s.conflict) {
+        // Not written on the server: say so plainly, and leave the rest to the coordinator.
+        const p = el("p", "field-error", t("conflict"));
+        p.dataset.testid = "sent-conflict";
+        li.append(p);
+      } else if (pending.has(s.client_id)) {
+        li.append(el("span", "badge", pending.get(s.client_id).correction ? t("correction-waiting") : t("waiting")));
+      } else {
+        const fix = el("button", "", t("correct"));
+        fix.type = "button";
+        fix.setAttribute("aria-label", t("correct") + ": " + s.person_name);
+        fix.addEventListener("click", () => openCorrection(s));
+        li.append(fix);
+      }
+      list.append(li);
+    }
+  }
+
+  // What "sent" keeps of a change the server took: the payload as sent and its version.
+  function sentRecord(e, visitId, version) {
+    return {
+      client_id: e.client_id, person_id: e.visit.person_id, person_name: e.person_name,
+      visit: e.visit, visit_id: visitId, version, sent_at: new Date().toISOString(), conflict: null,
+    };
+  }
+
+  // The version this change made. "applied" names it; a retry ("duplicate") is answered with
+  // the visit's version now, which may already include someone else's later edit, so count
+  // from our own base instead: a later correction from here is then checked against it.
+  function versionMade(e, result) {
+    if (result.status === "applied" && result.version) return result.version;
+    return e.visit.base_version == null ? 1 : e.visit.base_version + 1;
+  }
+
+  // A correction the server answered. Applied (now or before): "sent" takes the new values and
+  // version. A conflict: nothing was written on the server, the edit waits for a coordinator;
+  // "sent" keeps what it had, marked, and the outbox lets the entry go.
+  async function finishCorrection(e, result) {
+    if (result.status === "conflict") {
+      const kept = (await getEntry("sent", e.client_id)) || sentRecord(e, result.visit_id, e.visit.base_version);
+      kept.conflict = { conflict_id: result.conflict_id, op_id: e.visit.op_id, at: new Date().toISOString() };
+      await writeStores({ outbox: { drop: e.client_id }, sent: { put: kept } });
+      return "conflict";
+    }
+    await writeStores({ outbox: { drop: e.client_id }, sent: { put: sentRecord(e, result.visit_id, versionMade(e, result)) } });
+    return "done";
+  }
+
+  // Send one entry: its visit, then its photos. Answers "done", "conflict" (a correction kept
+  // for review), "refused" (kept, marked with the server's errors), "offline", "auth" or "later".
   async function sendEntry(e) {
     if (!e.visit_done) {
       const res = await post("/api/v1/sync/visits", { visits: [e.visit] });
@@ -522,10 +653,12 @@
         return "refused";
       }
       if (!["applied", "duplicate", "conflict"].includes(result.status)) return "later";
-      // "duplicate": it had landed before (a lost answer); "conflict": kept for review.
+      if (e.correction) return finishCorrection(e, result);
+      // A new visit ("duplicate": it had landed before, a lost answer). It goes to "sent" now,
+      // and stays in the outbox until its photos are sent too.
       e.visit_done = true;
       e.visit_id = result.visit_id;
-      await putEntry(e);
+      await writeStores({ outbox: { put: e }, sent: { put: sentRecord(e, result.visit_id, versionMade(e, result)) } });
     }
     for (const p of e.photos) {
       if (p.sent || p.refused) continue;
@@ -559,6 +692,7 @@
       waiting.sort((a, b) => (a.saved_at < b.saved_at ? -1 : 1));
       let stopped = null;
       let refused = 0;
+      let conflicts = 0;
       for (let i = 0; i < waiting.length && !stopped; i++) {
         say("sync-status", t("sending", { n: i + 1, total: waiting.length }));
         let outcome;
@@ -569,12 +703,16 @@
         }
         if (outcome === "offline" || outcome === "later" || outcome === "auth") stopped = outcome;
         if (outcome === "refused") refused += 1;
+        if (outcome === "conflict") conflicts += 1;
         await renderOutbox();
       }
       signInAgain(stopped === "auth");
-      if (stopped === "later") say("sync-status", t("server-error"));
-      else if (stopped) say("sync-status", t("send-later"));
-      else if (refused) say("sync-status", t("rejected"));
+      // Corrections kept for review are announced whatever else happened.
+      const review = conflicts ? " " + t("conflict-status", { n: conflicts }) : "";
+      if (stopped === "later") say("sync-status", t("server-error") + review);
+      else if (stopped) say("sync-status", t("send-later") + review);
+      else if (refused) say("sync-status", t("rejected") + review);
+      else if (conflicts) say("sync-status", review.trim());
       else if (waiting.length) say("sync-status", t("sent"));
       if (waiting.length && !stopped) await refreshPersons(); // last visits have changed
     } finally {
@@ -665,6 +803,7 @@
   openDb()
     .then(async (opened) => {
       db = opened;
+      await pruneSent();
       await renderPersons();
       await renderOutbox();
       await refreshPersons().catch(() => {});

@@ -158,7 +158,35 @@ pub enum BmiGroup {
     VeryObese,
 }
 
+impl Severity {
+    /// Stable name (`attention`, `urgent`; message key `flag-…`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Attention => "attention",
+            Self::Urgent => "urgent",
+        }
+    }
+}
+
+impl Flag {
+    /// `code:severity` (`bp_high:attention`), as stored and sent.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.code, self.severity.as_str())
+    }
+}
+
 impl BmiGroup {
+    /// Stable name (message key `bmi-…`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Underweight => "underweight",
+            Self::Normal => "normal",
+            Self::Overweight => "overweight",
+            Self::Obese => "obese",
+            Self::VeryObese => "very_obese",
+        }
+    }
+
     /// The group of a BMI.
     pub fn of(bmi: f64) -> Self {
         if bmi < 18.5 {

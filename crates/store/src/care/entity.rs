@@ -106,6 +106,7 @@ pub mod sync_receipts {
         pub user_id: Option<i64>,
         pub visit_id: i64,
         pub outcome: String,
+        pub version: i32,
         pub conflict_id: Option<i64>,
         pub at: DateTimeUtc,
     }

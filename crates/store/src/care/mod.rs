@@ -193,16 +193,7 @@ fn fill(am: &mut visits::ActiveModel, v: &VisitInput) {
         .vitals
         .flags()
         .iter()
-        .map(|f| {
-            format!(
-                "{}:{}",
-                f.code,
-                match f.severity {
-                    ruamjai_domain::care::Severity::Attention => "attention",
-                    ruamjai_domain::care::Severity::Urgent => "urgent",
-                }
-            )
-        })
+        .map(|f| f.key())
         .collect::<Vec<_>>()
         .join(","));
     am.adl_scores = Set(v.adl.map(|a| {
@@ -271,7 +262,8 @@ pub struct SyncResult {
     pub status: SyncStatus,
     /// The visit's server id.
     pub visit_id: i64,
-    /// The visit's version now.
+    /// The visit's version this change left (for a conflict: the version that stands). A
+    /// retry answers the same number, never a later one.
     pub version: i32,
     /// The conflict kept for review, if any.
     pub conflict_id: Option<i64>,
@@ -290,6 +282,8 @@ pub struct Conflict {
     pub base_version: i32,
     /// Who sent it.
     pub submitted_by: Option<i64>,
+    /// Their name.
+    pub submitted_by_name: Option<String>,
     /// When it arrived.
     pub submitted_at: DateTime<Utc>,
 }
@@ -392,18 +386,14 @@ impl Store {
             // Someone else's change: ids are not guessable, but say nothing about it.
             return Err(StoreError::NotFound);
         }
-        let v = visits::Entity::find_by_id(r.visit_id)
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound)?;
         Ok(Some(SyncResult {
             status: if r.outcome == "conflict" {
                 SyncStatus::Conflict
             } else {
                 SyncStatus::Duplicate
             },
-            visit_id: v.id,
-            version: v.version,
+            visit_id: r.visit_id,
+            version: r.version,
             conflict_id: r.conflict_id,
         }))
     }
@@ -445,13 +435,14 @@ impl Store {
             (Some(v), _) if v.person_id != sub.person_id => {
                 return Err(FieldError::new("client_id", "client_id_invalid").into());
             }
-            // A new visit sent again under another op id: nothing to do.
+            // A new visit sent again under another op id: nothing to do (the new visit left
+            // version 1).
             (Some(v), None) => {
                 txn.rollback().await?;
                 return Ok(Attempt::Done(SyncResult {
                     status: SyncStatus::Duplicate,
                     visit_id: v.id,
-                    version: v.version,
+                    version: 1,
                     conflict_id: None,
                 }));
             }
@@ -527,6 +518,7 @@ impl Store {
             }
             .into()),
             conflict_id: Set(conflict_id),
+            version: Set(version),
             at: Set(now),
         };
         match sync_receipts::Entity::insert(receipt)
@@ -834,6 +826,8 @@ impl Store {
         ) {
             scope = scope.filter(c);
         }
+        let senders: Vec<i64> = rows.iter().filter_map(|c| c.submitted_by).collect();
+        let names = self.user_names(&senders).await?;
         let vs: HashMap<i64, Visit> = self
             .complete(scope.all(&self.db).await?)
             .await?
@@ -849,6 +843,7 @@ impl Store {
                     proposed: serde_json::from_str(&c.payload).ok()?,
                     base_version: c.base_version,
                     submitted_by: c.submitted_by,
+                    submitted_by_name: c.submitted_by.and_then(|u| names.get(&u).cloned()),
                     submitted_at: c.submitted_at,
                 })
             })

@@ -151,6 +151,8 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null("user_id"))
                 .col(big_integer("visit_id"))
                 .col(string_len("outcome", 16))
+                // The visit's version this change left (a retry answers it, not a later one).
+                .col(integer("version"))
                 .col(big_integer_null("conflict_id"))
                 .col(ts("at"))
                 .foreign_key(&mut fk("sync_receipts", "visit_id", "visits", Cascade))

@@ -276,6 +276,17 @@ async fn a_stale_offline_edit_becomes_a_conflict(db: TestDb) {
         (Some("อสม.แก้ตอนไม่มีสัญญาณ"), 3)
     );
     assert!(s.conflicts(&nurse).await.unwrap().is_empty());
+    // A late retry of the nurse's edit answers the version her edit left (2), not today's 3:
+    // a phone trusting it will not write over the applied proposal unawares.
+    let retry = s
+        .sync_visit(
+            &nurse,
+            &edit("0b7e9d4c-2222-4a5b-8c2d-000000000002", "พยาบาลแก้"),
+            &meta(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((retry.status, retry.version), (SyncStatus::Duplicate, 2));
     assert!(matches!(
         s.resolve_conflict(&nurse, queue[0].id, true, &meta()).await,
         Err(StoreError::NotFound)

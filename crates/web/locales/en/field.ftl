@@ -33,3 +33,15 @@ field-server-error = The server had a problem; will try again later
 field-entry-discard = Discard this visit
 field-entry-discard-confirm = Discard this visit without sending it?
 field-logout-unsent = { $n } visits have not been sent yet. Signing out now deletes them from this phone. Sign out anyway?
+
+## Correcting a visit sent from this phone (an edit; a conflict goes to the coordinator)
+field-sent-recently = Sent recently
+field-sent-hint = Visits sent from this phone in the last 7 days; you can correct them even without signal.
+field-sent-correct = Correct
+field-sent-at = Sent { $time }
+field-sent-version = Version { $version }
+field-sent-correction-waiting = Correction waiting to send
+field-sent-conflict = Someone else changed this visit in the meantime, so your correction was not written over it: it was kept for the coordinator to review.
+field-conflict-status = { $n } corrections wait for the coordinator's review (see Sent recently).
+field-correct-title = Correct the visit
+field-entry-correction = Correction

@@ -33,3 +33,15 @@ field-server-error = ระบบขัดข้อง จะลองส่ง�
 field-entry-discard = ทิ้งรายการนี้
 field-entry-discard-confirm = ทิ้งการเยี่ยมนี้โดยไม่ส่งเข้าระบบ?
 field-logout-unsent = ยังมีการเยี่ยม { $n } รายการที่ยังไม่ได้ส่ง ถ้าออกจากระบบตอนนี้ รายการเหล่านี้จะหายไป ออกจากระบบหรือไม่?
+
+## Correcting a visit sent from this phone (an edit; a conflict goes to the coordinator)
+field-sent-recently = ส่งแล้วล่าสุด
+field-sent-hint = การเยี่ยมที่ส่งจากเครื่องนี้ภายใน 7 วัน แก้ไขได้แม้ไม่มีสัญญาณ
+field-sent-correct = แก้ไข
+field-sent-at = ส่งเมื่อ { $time }
+field-sent-version = ฉบับที่ { $version }
+field-sent-correction-waiting = การแก้ไขรอส่ง
+field-sent-conflict = มีผู้อื่นแก้ไขการเยี่ยมนี้ในระหว่างนั้น การแก้ไขของคุณจึงไม่ได้บันทึกทับ แต่เก็บไว้ให้ผู้ประสานงานตรวจสอบ
+field-conflict-status = การแก้ไข { $n } รายการรอผู้ประสานงานตรวจสอบ (ดูที่ ส่งแล้วล่าสุด)
+field-correct-title = แก้ไขการเยี่ยม
+field-entry-correction = การแก้ไข

@@ -449,21 +449,7 @@ impl From<Visit> for VisitResponse {
             weight: v.vitals.weight,
             height: v.vitals.height,
             bmi: v.bmi,
-            flags: v
-                .vitals
-                .flags()
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{}:{}",
-                        f.code,
-                        serde_json::to_value(f.severity)
-                            .ok()
-                            .and_then(|s| s.as_str().map(str::to_owned))
-                            .unwrap_or_default()
-                    )
-                })
-                .collect(),
+            flags: v.vitals.flags().iter().map(|f| f.key()).collect(),
             adl_scores: v.adl.map(|a| a.scores.to_vec()),
             adl_total: v.adl.map(|a| a.total()),
             adl_group: v.adl_group().map(|g| g.as_str().into()),

@@ -170,10 +170,7 @@ impl CarePage {
             .flags()
             .iter()
             .map(|f| {
-                let sev = match f.severity {
-                    ruamjai_domain::care::Severity::Attention => "attention",
-                    ruamjai_domain::care::Severity::Urgent => "urgent",
-                };
+                let sev = f.severity.as_str();
                 (
                     format!(
                         "{} · {}",
@@ -189,11 +186,7 @@ impl CarePage {
     fn bmi_text(&self, v: &Visit) -> Option<String> {
         v.bmi.map(|b| {
             let g = ruamjai_domain::care::BmiGroup::of(b);
-            let key = serde_json::to_value(g)
-                .ok()
-                .and_then(|s| s.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            format!("{b:.1} ({})", self.page.code("bmi", &key))
+            format!("{b:.1} ({})", self.page.code("bmi", g.as_str()))
         })
     }
 

@@ -99,6 +99,14 @@ const SCRIPT_TEXTS: &[(&str, &str, &[&str])] = &[
     ("no-storage", "field-no-storage", &[]),
     ("server-error", "field-server-error", &[]),
     ("logout-unsent", "field-logout-unsent", &["n"]),
+    ("correct", "field-sent-correct", &[]),
+    ("correct-title", "field-correct-title", &[]),
+    ("correction", "field-entry-correction", &[]),
+    ("correction-waiting", "field-sent-correction-waiting", &[]),
+    ("version", "field-sent-version", &["version"]),
+    ("sent-at", "field-sent-at", &["time"]),
+    ("conflict", "field-sent-conflict", &[]),
+    ("conflict-status", "field-conflict-status", &["n"]),
 ];
 
 /// A message for the script, its variables left as `{name}` placeholders.
