@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod demo_care;
 mod demo_data;
+mod link;
 mod network;
 mod registry;
 mod serve;
@@ -66,6 +67,10 @@ enum Command {
     /// Registry maintenance.
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
+    /// Record linkage of CSV lists, no database needed: `dedup LIST.csv` or `match LEFT.csv
+    /// RIGHT.csv`, writing the pairs that are the same person.
+    #[command(subcommand)]
+    Link(Box<link::LinkCommand>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +258,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Import(cmd) => registry::import(&cli.store(&file).await?, cmd).await,
         Command::Export(cmd) => registry::export(&cli.store(&file).await?, cmd).await,
         Command::Registry(cmd) => registry::registry(&cli.store(&file).await?, cmd).await,
+        Command::Link(cmd) => link::run(cmd),
     }
 }
 
