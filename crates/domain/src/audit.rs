@@ -130,6 +130,14 @@ pub enum AuditAction {
     GroupChange,
     /// An issue group (with its persons) was opened.
     GroupView,
+    /// An assistance programme was added.
+    ProgrammeCreate,
+    /// What a person receives was recorded.
+    AssistanceAdd,
+    /// A person's assistance was ended.
+    AssistanceEnd,
+    /// A person's assistance was read.
+    AssistanceView,
 }
 
 impl AuditAction {
@@ -197,6 +205,10 @@ impl AuditAction {
             Self::GroupCreate => "group.create",
             Self::GroupChange => "group.change",
             Self::GroupView => "group.view",
+            Self::ProgrammeCreate => "assistance.programme_create",
+            Self::AssistanceAdd => "assistance.add",
+            Self::AssistanceEnd => "assistance.end",
+            Self::AssistanceView => "assistance.view",
         }
     }
 }

@@ -102,6 +102,8 @@ pub enum Operation {
     ManageCare,
     /// Create issue groups and choose their members and persons.
     ManageGroups,
+    /// Add assistance programmes and record what persons receive.
+    ManageAssistance,
 }
 
 impl Role {
@@ -128,6 +130,7 @@ impl Role {
                     | RecordVisits
                     | ManageCare
                     | ManageGroups
+                    | ManageAssistance
             ),
             Role::Staff => matches!(
                 op,
@@ -141,6 +144,7 @@ impl Role {
                     | ManageCollege
                     | RecordVisits
                     | ManageCare
+                    | ManageAssistance
             ),
             Role::Operator => matches!(
                 op,

@@ -7,6 +7,7 @@
 mod macros;
 
 pub mod areas;
+pub mod assistance;
 pub mod audit;
 pub mod auth;
 pub mod care;

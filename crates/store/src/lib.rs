@@ -7,6 +7,7 @@
 //! [`StoreError::NotFound`] for anything outside the caller's scope.
 
 pub mod areas;
+pub mod assistance;
 pub mod audit;
 pub mod auth;
 mod bulk;

@@ -10,6 +10,7 @@ mod m20261123_000003_identity_index;
 mod m20261123_000004_network;
 mod m20261123_000005_organisation_staff;
 mod m20261123_000006_care;
+mod m20261123_000007_assistance;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_network::Migration),
             Box::new(m20261123_000005_organisation_staff::Migration),
             Box::new(m20261123_000006_care::Migration),
+            Box::new(m20261123_000007_assistance::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Store tests. Every test runs on SQLite and on PostgreSQL (see `ruamjai_store::testing`).
 
 mod areas;
+mod assistance;
 mod audit;
 mod auth;
 mod care;
