@@ -281,3 +281,110 @@ mod tests {
         assert!(!r.active_on(day(2025, 9, 30)));
     }
 }
+
+/// Why a person is in the gap report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gap {
+    /// Vulnerable and receiving nothing at all.
+    NoAssistance,
+    /// Elderly without the elderly allowance.
+    NoElderlyAllowance,
+    /// Disabled without the disability allowance.
+    NoDisabilityAllowance,
+    /// Poor without the state welfare card.
+    NoWelfareCard,
+    /// Bedridden without a caregiver: no care service, and no care plan naming who does what.
+    NoCaregiver,
+}
+
+impl Gap {
+    /// Stable name (message key `gap-…`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NoAssistance => "no_assistance",
+            Self::NoElderlyAllowance => "no_elderly_allowance",
+            Self::NoDisabilityAllowance => "no_disability_allowance",
+            Self::NoWelfareCard => "no_welfare_card",
+            Self::NoCaregiver => "no_caregiver",
+        }
+    }
+}
+
+/// The categories that make a person someone who should receive help (the ADL group
+/// "socially active" alone does not).
+pub fn is_vulnerable(c: crate::registry::Category) -> bool {
+    !matches!(c, crate::registry::Category::SociallyActive)
+}
+
+/// The gaps of one person: their categories, the kinds of help they receive now, and whether a
+/// care plan names someone responsible for an activity.
+pub fn gaps(
+    categories: &[crate::registry::Category],
+    receiving: &[ProgrammeKind],
+    plan_with_caregiver: bool,
+) -> Vec<Gap> {
+    use crate::registry::Category as C;
+    let mut out = Vec::new();
+    if !categories.iter().any(|c| is_vulnerable(*c)) {
+        return out;
+    }
+    if receiving.is_empty() && !plan_with_caregiver {
+        out.push(Gap::NoAssistance);
+    }
+    let has = |k| receiving.contains(&k);
+    if categories.contains(&C::Elderly) && !has(ProgrammeKind::ElderlyAllowance) {
+        out.push(Gap::NoElderlyAllowance);
+    }
+    if categories.contains(&C::Disabled) && !has(ProgrammeKind::DisabilityAllowance) {
+        out.push(Gap::NoDisabilityAllowance);
+    }
+    if categories.contains(&C::Poor) && !has(ProgrammeKind::WelfareCard) {
+        out.push(Gap::NoWelfareCard);
+    }
+    if categories.contains(&C::Bedridden)
+        && !has(ProgrammeKind::CareService)
+        && !plan_with_caregiver
+    {
+        out.push(Gap::NoCaregiver);
+    }
+    out
+}
+
+#[cfg(test)]
+mod gap_tests {
+    use super::*;
+    use crate::registry::Category as C;
+
+    #[test]
+    fn each_category_calls_for_its_help() {
+        assert!(gaps(&[C::SociallyActive], &[], false).is_empty());
+        assert!(gaps(&[], &[], false).is_empty());
+        assert_eq!(
+            gaps(&[C::Elderly, C::Bedridden], &[], false),
+            vec![Gap::NoAssistance, Gap::NoElderlyAllowance, Gap::NoCaregiver]
+        );
+        // A plan naming a caregiver is help, though not the allowance.
+        assert_eq!(
+            gaps(&[C::Elderly, C::Bedridden], &[], true),
+            vec![Gap::NoElderlyAllowance]
+        );
+        assert_eq!(
+            gaps(
+                &[C::Disabled, C::Poor],
+                &[ProgrammeKind::DisabilityAllowance],
+                false
+            ),
+            vec![Gap::NoWelfareCard]
+        );
+        assert!(
+            gaps(
+                &[C::Elderly, C::Bedridden],
+                &[ProgrammeKind::ElderlyAllowance, ProgrammeKind::CareService],
+                false
+            )
+            .is_empty()
+        );
+        assert_eq!(gaps(&[C::Stateless], &[], false), vec![Gap::NoAssistance]);
+    }
+}

@@ -138,6 +138,8 @@ pub enum AuditAction {
     AssistanceEnd,
     /// A person's assistance was read.
     AssistanceView,
+    /// The gap report of an area was read (the number of persons listed).
+    GapReport,
 }
 
 impl AuditAction {
@@ -209,6 +211,7 @@ impl AuditAction {
             Self::AssistanceAdd => "assistance.add",
             Self::AssistanceEnd => "assistance.end",
             Self::AssistanceView => "assistance.view",
+            Self::GapReport => "assistance.gap_report",
         }
     }
 }

@@ -14,8 +14,8 @@ use ruamjai_domain::assistance::{Period, ProgrammeInput, ProgrammeKind, ReceiptI
 use ruamjai_domain::audit::{AuditAction, RequestMeta};
 use ruamjai_domain::auth::{Actor, Operation};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -286,5 +286,181 @@ impl Store {
             list.sort_by_key(|r| (!r.active, r.id));
         }
         Ok(out)
+    }
+}
+
+/// One person in the gap report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GapRow {
+    /// Person id.
+    pub person_id: i64,
+    /// Name as shown.
+    pub name: String,
+    /// Village.
+    pub village_code: AreaCode,
+    /// The categories the caller may see (elderly included when derived).
+    pub categories: Vec<ruamjai_domain::registry::Category>,
+    /// Why they are listed.
+    pub gaps: Vec<ruamjai_domain::assistance::Gap>,
+}
+
+/// The gap report of an area.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GapReport {
+    /// Persons with a gap, by village then name (at most the limit asked for).
+    pub rows: Vec<GapRow>,
+    /// How many persons have each gap (all of them, beyond the limit too).
+    pub counts: std::collections::BTreeMap<ruamjai_domain::assistance::Gap, u64>,
+    /// Persons with any gap.
+    pub persons: u64,
+    /// Active persons looked at.
+    pub scanned: u64,
+}
+
+impl Store {
+    /// Who in an area is vulnerable and receives nothing, or not what their category calls
+    /// for (see [`ruamjai_domain::assistance::gaps`]). Only categories the caller may see
+    /// count, so a sensitive category never puts anyone on the list. Audited with the persons
+    /// listed.
+    pub async fn gap_report(
+        &self,
+        actor: &Actor,
+        area: &AreaCode,
+        limit: usize,
+        meta: &RequestMeta,
+    ) -> Result<GapReport> {
+        use crate::care::entity::{care_plan_items, care_plans};
+        use crate::registry::entity::{person_categories, persons};
+        use ruamjai_domain::registry::Category;
+        if !actor.can(Operation::ViewPersons, area) {
+            return Err(StoreError::NotFound);
+        }
+        let today = crate::registry::today();
+        let mut report = GapReport {
+            rows: Vec::new(),
+            counts: Default::default(),
+            persons: 0,
+            scanned: 0,
+        };
+        let mut after = 0i64;
+        loop {
+            let chunk = persons::Entity::find()
+                .filter(persons::Column::VillageCode.starts_with(area.as_str()))
+                .filter(persons::Column::Status.eq("active"))
+                .filter(persons::Column::Id.gt(after))
+                .order_by_asc(persons::Column::Id)
+                .limit(5_000)
+                .all(&self.db)
+                .await?;
+            let Some(last) = chunk.last() else { break };
+            after = last.id;
+            let ids: Vec<i64> = chunk.iter().map(|p| p.id).collect();
+            let mut cats: HashMap<i64, Vec<Category>> = HashMap::new();
+            for c in person_categories::Entity::find()
+                .filter(person_categories::Column::PersonId.is_in(ids.clone()))
+                .all(&self.db)
+                .await?
+            {
+                if let Some(cat) = Category::parse(&c.category) {
+                    cats.entry(c.person_id).or_default().push(cat);
+                }
+            }
+            let receipts = Self::receipts(&self.db, &ids).await?;
+            let planned: Vec<i64> = care_plans::Entity::find()
+                .filter(care_plans::Column::PersonId.is_in(ids.clone()))
+                .filter(care_plans::Column::Status.eq("active"))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            let with_caregiver: Vec<i64> = {
+                let plan_ids: Vec<i64> = care_plan_items::Entity::find()
+                    .filter(care_plan_items::Column::PlanId.is_in(planned))
+                    .filter(care_plan_items::Column::Kind.eq("activity"))
+                    .filter(
+                        sea_orm::Condition::any()
+                            .add(care_plan_items::Column::VolunteerId.is_not_null())
+                            .add(care_plan_items::Column::OrganisationId.is_not_null()),
+                    )
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(|i| i.plan_id)
+                    .collect();
+                care_plans::Entity::find()
+                    .filter(care_plans::Column::Id.is_in(plan_ids))
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(|p| p.person_id)
+                    .collect()
+            };
+            for p in chunk {
+                report.scanned += 1;
+                let village = village_of(&p);
+                let sees_sensitive = actor.can(Operation::ViewSensitive, &village);
+                let mut c: Vec<Category> = cats
+                    .remove(&p.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|c| sees_sensitive || !c.is_sensitive())
+                    .collect();
+                if crate::registry::elderly(crate::registry::birth_of(&p), today) {
+                    c.push(Category::Elderly);
+                }
+                c.sort();
+                let receiving: Vec<ProgrammeKind> = receipts
+                    .get(&p.id)
+                    .map(|r| {
+                        r.iter()
+                            .filter(|r| r.active)
+                            .map(|r| r.programme.kind)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let gaps = ruamjai_domain::assistance::gaps(
+                    &c,
+                    &receiving,
+                    with_caregiver.contains(&p.id),
+                );
+                if gaps.is_empty() {
+                    continue;
+                }
+                report.persons += 1;
+                for g in &gaps {
+                    *report.counts.entry(*g).or_insert(0) += 1;
+                }
+                if report.rows.len() < limit {
+                    report.rows.push(GapRow {
+                        person_id: p.id,
+                        name: crate::registry::display_name(
+                            p.prefix.as_deref(),
+                            &p.first_name,
+                            &p.last_name,
+                        ),
+                        village_code: village,
+                        categories: c,
+                        gaps,
+                    });
+                }
+            }
+        }
+        report.rows.sort_by(|a, b| {
+            a.village_code
+                .cmp(&b.village_code)
+                .then(a.name.cmp(&b.name))
+        });
+        audit::append(
+            &self.db,
+            NewEntry::by(actor, AuditAction::GapReport, meta)
+                .area(area)
+                .detail(serde_json::json!({
+                    "persons": report.persons,
+                    "ids": report.rows.iter().map(|r| r.person_id).collect::<Vec<_>>(),
+                })),
+        )
+        .await?;
+        Ok(report)
     }
 }
