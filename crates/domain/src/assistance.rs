@@ -75,6 +75,13 @@ pub fn parse_baht(field: &'static str, raw: &str) -> Result<i64, FieldError> {
         .ok_or(bad)
 }
 
+/// A full date as people type it (`30/9/2569`, ISO; Buddhist era accepted), on `field`.
+pub fn parse_day(field: &'static str, raw: &str) -> Result<NaiveDate, Invalid> {
+    let mut e = Vec::new();
+    let d = full_date(field, raw, &mut e);
+    done(e, || d.expect("checked"))
+}
+
 /// A programme as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -2,6 +2,7 @@
 //! next to their fields, htmx where partial updates help.
 
 mod areas;
+mod assistance;
 mod audit;
 mod auth;
 mod care;
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .merge(imports::routes())
         .merge(network::routes())
         .merge(care::routes())
+        .merge(assistance::routes())
         .merge(field::routes())
 }
 

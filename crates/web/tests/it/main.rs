@@ -2,6 +2,7 @@
 //! backends).
 
 mod api;
+mod assistance_ui;
 mod care_ui;
 mod network_ui;
 mod openapi;
