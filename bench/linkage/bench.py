@@ -211,6 +211,8 @@ def main():
     ap.add_argument("--idle", type=float, default=0.7,
                     help="wait (≤ 10 min) for the 1-minute load average to drop below this")
     ap.add_argument("--explain", action="store_true")
+    ap.add_argument("--score-only", action="store_true",
+                    help="do not run the engines: score the pairs files of an earlier run")
     ap.add_argument("--record", action="store_true", help="append the rows to RESULTS.md")
     a = ap.parse_args()
 
@@ -226,12 +228,12 @@ def main():
 
     runs = []
     if a.only in (None, "ruamjai"):
-        out = os.path.join(out_dir, "ruamjai_pairs.csv")
+        out = os.path.join(out_dir, f"ruamjai{a.label}_pairs.csv")
         runs.append(("ruamjai" + a.label, out,
                      [a.bin, "link", "dedup", all_csv, "--id", "record_id", "--out", out,
                       *a.ruamjai_args.split()]))
     if a.only in (None, "splink"):
-        out = os.path.join(out_dir, "splink_pairs.csv")
+        out = os.path.join(out_dir, f"splink{a.label}_pairs.csv")
         runs.append(("splink" + a.label, out,
                      [a.python, os.path.join(HERE, "splink_run.py"), all_csv, "--out", out,
                       *a.splink_args.split()]))
@@ -243,9 +245,12 @@ def main():
     rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     lines = []
     for name, out, cmd in runs:
-        before = wait_idle(a.idle, 600)
         log = os.path.join(out_dir, f"{name}.log")
-        wall, rss = timed(cmd, log)
+        if a.score_only:
+            before, wall, rss = load(), float("nan"), float("nan")
+        else:
+            before = wait_idle(a.idle, 600)
+            wall, rss = timed(cmd, log)
         s = truth.score(truth.pairs(out))
         line = (f"| {name} | {persons:,} | {len(truth.person):,} | {truth.true_pairs:,} | "
                 f"{wall:.1f} | {rss:,.0f} | {s['reported']:,} | {s['tp']:,} | {s['fp']:,} | "
@@ -256,12 +261,13 @@ def main():
         print(header + "\n" + rule + "\n" + line if len(lines) == 1 else line, flush=True)
         if a.explain:
             explain(name, truth, truth.pairs(out), data, out_dir)
-    if a.record:
+    if a.record and not a.score_only:
         commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()
         with open(os.path.join(HERE, "RESULTS.md"), "a", encoding="utf-8") as f:
-            f.write(f"\n`{' '.join(sys.argv[1:])}` — {datetime.date.today()}, "
-                    f"commit {commit}, data {os.path.relpath(data, ROOT)}\n\n")
+            f.write(f"\n`python3 bench/linkage/bench.py {' '.join(sys.argv[1:])}` — "
+                    f"{datetime.date.today()}, repository at {commit}, "
+                    f"binary {a.bin if a.only != 'splink' else '-'}\n\n")
             f.write(header + "\n" + rule + "\n" + "\n".join(lines) + "\n")
 
 

@@ -213,6 +213,8 @@ def main():
     ap.add_argument("--max-pairs", type=float, default=1e6)
     ap.add_argument("--fold", action="store_true", help="also fold Thai tone marks and letters")
     ap.add_argument("--threads", type=int, help="DuckDB threads (default: every core)")
+    ap.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 3GB (default: DuckDB's, "
+                    "80 %% of the machine's memory)")
     ap.add_argument("--training", choices=sorted(TRAINING), default="names",
                     help="EM training blocking rules (see TRAINING)")
     ap.add_argument("--house", action="store_true",
@@ -231,6 +233,8 @@ def main():
     con = duckdb.connect()
     if a.threads:
         con.execute(f"SET threads = {a.threads}")
+    if a.memory_limit:
+        con.execute(f"SET memory_limit = '{a.memory_limit}'")
     con.execute(clean_sql(a.input.replace("'", "''"), a.fold))
     n = con.execute("SELECT count(*) FROM clean").fetchall()[0][0]
     step(f"read and clean {n:,} records")
