@@ -18,7 +18,7 @@ pub struct Field {
 }
 
 /// Number of compared fields.
-pub const N_FIELDS: usize = 7;
+pub const N_FIELDS: usize = 6;
 
 /// Index of the national ID in [`FIELDS`] and [`Gamma`].
 pub const NATIONAL_ID: usize = 0;
@@ -30,10 +30,12 @@ pub const LAST_NAME: usize = 2;
 pub const BIRTH: usize = 3;
 /// Index of the sex.
 pub const SEX: usize = 4;
-/// Index of the village.
-pub const VILLAGE: usize = 5;
-/// Index of the contact (phone, or house number in the village).
-pub const CONTACT: usize = 6;
+/// Index of the address (subdistrict, village, household: house in the village or phone).
+pub const ADDRESS: usize = 5;
+
+/// The address level of one household (same house number in the same village, or the same
+/// phone).
+pub const HOUSEHOLD: u8 = 3;
 
 const NAME_LEVELS: &[&str] = &["different", "jw>=0.80", "jw>=0.92", "phonetic", "exact"];
 
@@ -44,16 +46,19 @@ const NAME_LEVELS: &[&str] = &["different", "jw>=0.80", "jw>=0.92", "phonetic", 
 /// - `first_name`: 4 folded forms equal; 3 phonetic keys equal; 2 Jaro-Winkler of the folded
 ///   forms ≥ 0.92; 1 ≥ 0.80; 0 else.
 /// - `last_name`: the same levels, the best over every pair of surnames (last and other
-///   surname on each side: a maiden name meets a married one).
+///   surname on each side: a maiden name meets a married one). `None` for two records of one
+///   household (address level [`HOUSEHOLD`]): a household shares its surname, so there the
+///   agreement is no evidence of one person (counting it as well as the household was what
+///   made family members look like duplicates).
 /// - `birth` (see [`birth_level`]): 4 same day; 3 same month and year, or day and month swapped
 ///   in the same year; 2 same year; 1 years one apart; 0 else. Only what both sides know is
 ///   compared, and the level never claims more than that.
 /// - `sex`: 1 same; 0 different.
-/// - `village`: 2 same village; 1 same subdistrict (first 6 digits); 0 different.
-/// - `contact`: 2 same phone; 1 same house number in the same village; 0 different (a phone
-///   on both sides that differs, or house numbers in the same village that differ). House
-///   numbers in different villages are not compared (the village field already counts that
-///   disagreement); `None` when neither phone nor house can be compared.
+/// - `address`: 3 one household (the same house number in the same village, or the same
+///   phone); 2 same village; 1 same subdistrict (first 6 digits of the village code); 0
+///   different. One field rather than a village and a house field: the house only means
+///   something within the village, and two fields would count the village twice. Without a
+///   village on both sides only the phone is compared (3 when equal, else `None`).
 pub const FIELDS: [Field; N_FIELDS] = [
     Field {
         name: "national_id",
@@ -82,12 +87,13 @@ pub const FIELDS: [Field; N_FIELDS] = [
         levels: &["different", "same"],
     },
     Field {
-        name: "village",
-        levels: &["different", "same subdistrict", "same village"],
-    },
-    Field {
-        name: "contact",
-        levels: &["different", "same house in the village", "same phone"],
+        name: "address",
+        levels: &[
+            "different",
+            "same subdistrict",
+            "same village",
+            "same household",
+        ],
     },
 ];
 
@@ -96,14 +102,18 @@ pub type Gamma = [Option<u8>; N_FIELDS];
 
 /// Compare two records field by field. Symmetric: `compare(a, b) == compare(b, a)`.
 pub fn compare(a: &Record, b: &Record) -> Gamma {
+    let address = address_level(a, b);
     [
         both(&a.national_id, &b.national_id, |x, y| id_level(x, y)),
         both(&a.first, &b.first, name_level),
-        last_name_level(&a.last, &b.last),
+        if address == Some(HOUSEHOLD) {
+            None
+        } else {
+            last_name_level(&a.last, &b.last)
+        },
         both(&a.birth, &b.birth, birth_level),
         both(&a.sex, &b.sex, |x, y| u8::from(x == y)),
-        both(&a.village, &b.village, |x, y| village_level(x, y)),
-        contact_level(a, b),
+        address,
     ]
 }
 
@@ -215,24 +225,18 @@ pub fn village_level(a: &str, b: &str) -> u8 {
     }
 }
 
-/// 2 same phone; 1 same house number in the same village; 0 different; `None` when not
-/// comparable (see [`FIELDS`]).
-fn contact_level(a: &Record, b: &Record) -> Option<u8> {
-    let phone = match (&a.phone, &b.phone) {
-        (Some(x), Some(y)) => Some(x == y),
-        _ => None,
-    };
-    if phone == Some(true) {
-        return Some(2);
+/// The address level (see [`FIELDS`]): 3 one household, 2 same village, 1 same subdistrict, 0
+/// different; `None` when neither the villages nor the phones can be compared.
+pub fn address_level(a: &Record, b: &Record) -> Option<u8> {
+    let phone = matches!((&a.phone, &b.phone), (Some(x), Some(y)) if x == y);
+    match (&a.village, &b.village) {
+        (Some(va), Some(vb)) => {
+            let level = village_level(va, vb);
+            let house = level == 2 && matches!((&a.house, &b.house), (Some(x), Some(y)) if x == y);
+            Some(if phone || house { HOUSEHOLD } else { level })
+        }
+        _ => phone.then_some(HOUSEHOLD),
     }
-    let house = match (&a.house, &b.house, &a.village, &b.village) {
-        (Some(x), Some(y), Some(va), Some(vb)) if va == vb => Some(x == y),
-        _ => None,
-    };
-    if house == Some(true) {
-        return Some(1);
-    }
-    (phone.is_some() || house.is_some()).then_some(0)
 }
 
 /// Longest string (in characters) compared on the stack; longer ones go to `strsim`.
@@ -353,20 +357,18 @@ mod tests {
                 "last_name",
                 "birth",
                 "sex",
-                "village",
-                "contact"
+                "address"
             ]
         );
         let counts: Vec<usize> = FIELDS.iter().map(|f| f.levels.len()).collect();
-        assert_eq!(counts, [4, 5, 5, 5, 2, 3, 3]);
+        assert_eq!(counts, [4, 5, 5, 5, 2, 4]);
         for (i, name) in [
             (NATIONAL_ID, "national_id"),
             (FIRST_NAME, "first_name"),
             (LAST_NAME, "last_name"),
             (BIRTH, "birth"),
             (SEX, "sex"),
-            (VILLAGE, "village"),
-            (CONTACT, "contact"),
+            (ADDRESS, "address"),
         ] {
             assert_eq!(FIELDS[i].name, name);
         }
@@ -377,15 +379,20 @@ mod tests {
     #[test]
     fn a_full_record_agrees_with_itself_at_the_top_of_every_field() {
         let a = Record::from_raw(&somsri());
-        let top: Vec<Option<u8>> = FIELDS
+        let mut top: Vec<Option<u8>> = FIELDS
             .iter()
             .map(|f| Some(f.levels.len() as u8 - 1))
             .collect();
+        // One household: the surname is left out.
+        top[LAST_NAME] = None;
         assert_eq!(compare(&a, &a).to_vec(), top);
-        // Contact's top is the phone: without phones, the house is the best it can do.
+        // Without phone and house, the village is the best the address can do, and the
+        // surname counts again.
         let mut b = a.clone();
         b.phone = None;
-        assert_eq!(compare(&b, &b)[CONTACT], Some(1));
+        b.house = None;
+        assert_eq!(compare(&b, &b)[ADDRESS], Some(2));
+        assert_eq!(compare(&b, &b)[LAST_NAME], Some(4));
     }
 
     #[test]
@@ -449,6 +456,9 @@ mod tests {
     fn last_name_takes_the_best_pair_of_surnames() {
         let a = Record::from_raw(&somsri());
         let mut b = a.clone();
+        // Another household of the village (in one household the surname is not compared).
+        b.phone = None;
+        b.house = Some("99".into());
         // Married name on one side, maiden name on the other.
         b.last = vec![key("สุขใจ")];
         assert_eq!(compare(&a, &b)[LAST_NAME], Some(4));
@@ -543,50 +553,54 @@ mod tests {
     }
 
     #[test]
-    fn contact_levels() {
+    fn address_levels() {
         let a = Record::from_raw(&somsri());
         let with = |f: &dyn Fn(&mut Record)| {
             let mut b = a.clone();
             f(&mut b);
-            compare(&a, &b)[CONTACT]
+            compare(&a, &b)
         };
-        assert_eq!(with(&|_| {}), Some(2));
+        assert_eq!(with(&|_| {})[ADDRESS], Some(HOUSEHOLD));
         // Same phone, whatever the house.
-        assert_eq!(with(&|b| b.house = Some("99".into())), Some(2));
-        // Another phone but the same house in the same village.
-        assert_eq!(with(&|b| b.phone = Some("899999999".into())), Some(1));
-        assert_eq!(with(&|b| b.phone = None), Some(1));
-        // Another phone and another house.
+        assert_eq!(with(&|b| b.house = Some("99".into()))[ADDRESS], Some(3));
+        // Another phone but the same house in the same village: one household.
         assert_eq!(
-            with(&|b| {
-                b.phone = Some("899999999".into());
-                b.house = Some("99".into());
-            }),
-            Some(0)
+            with(&|b| b.phone = Some("899999999".into()))[ADDRESS],
+            Some(3)
         );
-        // The same house number in another village says nothing; a different phone does.
+        assert_eq!(with(&|b| b.phone = None)[ADDRESS], Some(3));
+        // Another phone and another house: the same village.
+        let other = |b: &mut Record| {
+            b.phone = Some("899999999".into());
+            b.house = Some("99".into());
+        };
+        assert_eq!(with(&other)[ADDRESS], Some(2));
+        // The same house number in another village of the subdistrict is not one household.
+        let moved = |b: &mut Record| {
+            b.phone = None;
+            b.village = Some("55010102".into());
+        };
+        assert_eq!(with(&moved)[ADDRESS], Some(1));
         assert_eq!(
             with(&|b| {
                 b.phone = None;
-                b.village = Some("55010102".into());
-            }),
-            None
-        );
-        assert_eq!(
-            with(&|b| {
-                b.phone = Some("899999999".into());
-                b.village = Some("55010102".into());
-            }),
+                b.village = Some("57010101".into());
+            })[ADDRESS],
             Some(0)
         );
-        // A house with no village on one side is not compared.
+        // No village on one side: only the phone can be compared.
+        assert_eq!(with(&|b| b.village = None)[ADDRESS], Some(3));
         assert_eq!(
             with(&|b| {
-                b.phone = None;
                 b.village = None;
-            }),
+                b.phone = Some("899999999".into());
+            })[ADDRESS],
             None
         );
+        // One household: the surname, shared by the family, is not compared; elsewhere it is.
+        assert_eq!(with(&|_| {})[LAST_NAME], None);
+        assert_eq!(with(&other)[LAST_NAME], Some(4));
+        assert_eq!(with(&moved)[LAST_NAME], Some(4));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
+use rayon::prelude::*;
+
 use crate::record::{RawRecord, Record};
 
 /// What a column holds.
@@ -210,18 +212,28 @@ pub fn role_named(name: &str) -> Option<Role> {
 }
 
 /// Read a CSV list (UTF-8, with or without BOM) with a mapping made from its headers by
-/// `map` (recognised roles already in it).
+/// `map` (recognised roles already in it). The text is read whole, cut into pieces at line ends
+/// outside quotes, and the pieces are parsed and normalised on every core.
 pub fn read_csv(
-    input: impl Read,
+    mut input: impl Read,
     map: impl FnOnce(&[String]) -> Result<Mapping, String>,
 ) -> Result<Vec<Record>, String> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let mut text = Vec::new();
+    input
+        .read_to_end(&mut text)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_slice());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| format!("cannot read the header line: {e}"))?
         .iter()
         .map(str::to_owned)
         .collect();
+    let body = usize::try_from(reader.position().byte())
+        .unwrap_or(text.len())
+        .min(text.len());
     let mapping = map(&headers)?;
     if !mapping.0.contains_key(&Role::FirstName)
         && !mapping.0.contains_key(&Role::FullName)
@@ -232,60 +244,124 @@ pub fn read_csv(
                 .into(),
         );
     }
-    let mut records = Vec::new();
-    for (n, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| format!("line {}: {e}", n + 2))?;
-        let get = |role: Role| -> String {
-            mapping
-                .0
-                .get(&role)
-                .and_then(|&i| row.get(i))
-                .unwrap_or("")
-                .trim()
-                .to_owned()
-        };
-        // Without an id column, records are named by their line in the file.
-        let id = match get(Role::Id) {
-            s if s.is_empty() => (n + 2).to_string(),
-            s => s,
-        };
-        let raw = RawRecord {
-            id,
-            national_id: get(Role::NationalId),
-            prefix: get(Role::Prefix),
-            first_name: get(Role::FirstName),
-            last_name: get(Role::LastName),
-            other_last_name: get(Role::OtherLastName),
-            full_name: get(Role::FullName),
-            sex: get(Role::Sex),
-            birth_date: get(Role::BirthDate),
-            birth_year: get(Role::BirthYear),
-            village_code: get(Role::Village),
-            house_number: get(Role::House),
-            phone: get(Role::Phone),
-        };
-        records.push(Record::from_raw(&raw));
+    let pieces: Vec<Result<Vec<Record>, (usize, String)>> = pieces(&text[body..])
+        .par_iter()
+        .map(|piece| {
+            let mut r = csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(false)
+                .from_reader(*piece);
+            let mut out = Vec::new();
+            let mut row = csv::StringRecord::new();
+            loop {
+                match r.read_record(&mut row) {
+                    Ok(true) => out.push(Record::from_raw(&raw_of(&row, &mapping))),
+                    Ok(false) => return Ok(out),
+                    Err(e) => return Err((out.len(), e.to_string())),
+                }
+            }
+        })
+        .collect();
+    let mut records: Vec<Record> = Vec::new();
+    for piece in pieces {
+        match piece {
+            Ok(mut rs) => records.append(&mut rs),
+            Err((k, e)) => return Err(format!("line {}: {e}", records.len() + k + 2)),
+        }
     }
+    // Without an id, records are named by their line in the file.
+    records
+        .par_iter_mut()
+        .enumerate()
+        .filter(|(_, r)| r.id.is_empty())
+        .for_each(|(n, r)| r.id = (n + 2).to_string());
     Ok(records)
 }
 
-/// Write `left_id,right_id,match_probability` (probability with 4 decimals).
+/// Cut CSV text into pieces of about a megabyte or more, each ending at a line end outside
+/// quotes (a quoted field may hold line ends).
+fn pieces(text: &[u8]) -> Vec<&[u8]> {
+    let target = (text.len() / (rayon::current_num_threads() * 16)).max(1 << 20);
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (k, b) in text.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted && k + 1 - start >= target => {
+                out.push(&text[start..=k]);
+                start = k + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// Rows written at a time (by one thread).
+const CHUNK: usize = 32_768;
+
+/// The raw record of a data row (the id left empty when the list has none for it).
+fn raw_of(row: &csv::StringRecord, mapping: &Mapping) -> RawRecord {
+    let get = |role: Role| -> String {
+        mapping
+            .0
+            .get(&role)
+            .and_then(|&i| row.get(i))
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    };
+    RawRecord {
+        id: get(Role::Id),
+        national_id: get(Role::NationalId),
+        prefix: get(Role::Prefix),
+        first_name: get(Role::FirstName),
+        last_name: get(Role::LastName),
+        other_last_name: get(Role::OtherLastName),
+        full_name: get(Role::FullName),
+        sex: get(Role::Sex),
+        birth_date: get(Role::BirthDate),
+        birth_year: get(Role::BirthYear),
+        village_code: get(Role::Village),
+        house_number: get(Role::House),
+        phone: get(Role::Phone),
+    }
+}
+
+/// Write `left_id,right_id,match_probability` (probability with 4 decimals). The lines are
+/// made on every core, a chunk at a time, and written in order.
 pub fn write_pairs(
-    out: impl Write,
+    mut out: impl Write,
     left: &[Record],
     right: &[Record],
     pairs: &[(u32, u32, f32)],
 ) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["left_id", "right_id", "match_probability"])?;
-    for &(i, j, p) in pairs {
-        w.write_record([
-            left[i as usize].id.as_str(),
-            right[j as usize].id.as_str(),
-            &format!("{p:.4}"),
-        ])?;
+    out.write_all(b"left_id,right_id,match_probability\n")?;
+    for group in pairs.chunks(CHUNK * 16) {
+        let parts: Vec<std::io::Result<Vec<u8>>> = group
+            .par_chunks(CHUNK)
+            .map(|part| {
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(Vec::with_capacity(part.len() * 32));
+                for &(i, j, p) in part {
+                    w.write_record([
+                        left[i as usize].id.as_str(),
+                        right[j as usize].id.as_str(),
+                        &format!("{p:.4}"),
+                    ])?;
+                }
+                w.into_inner().map_err(|e| e.into_error())
+            })
+            .collect();
+        for part in parts {
+            out.write_all(&part?)?;
+        }
     }
-    w.flush()
+    out.flush()
 }
 
 /// Write `record_id,cluster_id` (the cluster named by its first record's id).
@@ -296,4 +372,54 @@ pub fn write_clusters(out: impl Write, records: &[Record], cluster: &[u32]) -> s
         w.write_record([r.id.as_str(), records[*c as usize].id.as_str()])?;
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Vec<Record>, String> {
+        read_csv(text.as_bytes(), |h| Ok(Mapping::recognise(h)))
+    }
+
+    #[test]
+    fn pieces_end_at_line_ends_outside_quotes() {
+        let mut text = String::new();
+        for k in 0..200_000 {
+            text.push_str(&format!("{k},\"a\nb\",c\n"));
+        }
+        let parts = pieces(text.as_bytes());
+        assert!(parts.len() > 1);
+        assert_eq!(parts.concat(), text.as_bytes());
+        for p in &parts {
+            assert_eq!(p.last(), Some(&b'\n'));
+            assert_eq!(p.iter().filter(|b| **b == b'"').count() % 2, 0);
+        }
+    }
+
+    #[test]
+    fn a_list_read_in_pieces_keeps_its_order_and_line_numbers() {
+        let mut text = String::from("\u{feff}ชื่อ,นามสกุล,note\n");
+        for k in 0..120_000 {
+            text.push_str(&format!("สมชาย{k},ใจดี,\"line\nbreak\"\n"));
+        }
+        let rs = read(&text).unwrap();
+        assert_eq!(rs.len(), 120_000);
+        // No id column: named by the row (the header is line 1).
+        assert_eq!(rs[0].id, "2");
+        assert_eq!(rs[119_999].id, "120001");
+        assert!(
+            rs[119_999]
+                .first
+                .as_ref()
+                .unwrap()
+                .folded
+                .ends_with("119999")
+        );
+        // An id column is kept.
+        let rs = read("id,first_name\nx7,มาลี\n,บุญมี\n").unwrap();
+        assert_eq!(rs[0].id, "x7");
+        assert_eq!(rs[1].id, "3");
+        assert!(read("id,note\n1,x\n").is_err());
+    }
 }

@@ -1,9 +1,11 @@
 //! The Fellegi–Sunter model: for each field comparison level, the probability `m` of seeing it
 //! when two records are the same person and `u` when they are not; a pair's weight is the sum of
 //! log2(m/u) over its fields (missing fields add nothing) and its match probability follows from
-//! the weight and the prior λ (the share of candidate pairs that match). `m`, `u` and λ are
-//! estimated from the data itself with expectation–maximisation (EM) over the distinct
-//! comparison patterns (Fellegi & Sunter 1969; Winkler 1988; Jaro 1989).
+//! the weight and the prior λ. `u` and λ are over *all* pairs of records (Splink's convention):
+//! `u` is what two records drawn at random show, λ the share of all pairs that match — a prior
+//! over the candidate pairs only would count the agreement that made them candidates twice.
+//! `m` (and λ) are estimated from the data itself with expectation–maximisation (EM) over the
+//! distinct comparison patterns (Fellegi & Sunter 1969; Winkler 1988; Jaro 1989).
 
 use std::collections::HashMap;
 
@@ -19,10 +21,18 @@ pub struct Patterns {
 impl Patterns {
     /// Count one pattern.
     pub fn add(&mut self, p: &[Option<u8>]) {
+        self.add_n(p, 1);
+    }
+
+    /// Count one pattern `n` times.
+    pub fn add_n(&mut self, p: &[Option<u8>], n: u64) {
+        if n == 0 {
+            return;
+        }
         if let Some(c) = self.counts.get_mut(p) {
-            *c += 1;
+            *c += n;
         } else {
-            self.counts.insert(p.to_vec(), 1);
+            self.counts.insert(p.to_vec(), n);
         }
     }
 
@@ -51,7 +61,9 @@ impl Patterns {
 /// A trained (or starting) model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
-    /// Prior probability that a candidate pair is a match.
+    /// Prior probability that a pair is a match: over all pairs of records once trained by
+    /// [`crate::run`] (the same pairs `u` is over); over the pairs trained on inside
+    /// [`Model::train`].
     pub lambda: f64,
     /// `m[field][level]`.
     pub m: Vec<Vec<f64>>,
@@ -61,6 +73,9 @@ pub struct Model {
 
 /// Keep probabilities away from 0 and 1 so that weights stay finite.
 const FLOOR: f64 = 1e-6;
+
+/// The smallest `u` a level gets from value frequencies (an ID shared by no two people).
+const U_FLOOR: f64 = 1e-12;
 
 fn normalise(v: &mut [f64]) {
     for x in v.iter_mut() {
@@ -133,6 +148,43 @@ impl Model {
             if counts.iter().sum::<f64>() > 0.0 {
                 normalise(&mut counts);
                 *u = counts;
+            }
+        }
+    }
+
+    /// Set the `u` of one level (from value frequencies: see [`crate::run`]) and scale the
+    /// field's other levels so that they sum to the rest.
+    pub fn set_u_level(&mut self, field: usize, level: usize, u: f64) {
+        let u = u.clamp(U_FLOOR, 1.0 - FLOOR);
+        let v = &mut self.u[field];
+        let others: f64 = v
+            .iter()
+            .enumerate()
+            .filter(|(l, _)| *l != level)
+            .map(|(_, x)| x)
+            .sum();
+        for (l, x) in v.iter_mut().enumerate() {
+            if l == level {
+                *x = u;
+            } else if others > 0.0 {
+                *x *= (1.0 - u) / others;
+            }
+        }
+    }
+
+    /// Bound the weight of every near level (1 up to the one below the top) by the exact
+    /// level's: the `u` of a near level is raised where needed to `u[top]·m[l]/m[top]`. A level
+    /// that random pairs almost never reach (a transposed ID, a one-digit slip) would otherwise
+    /// keep a tiny `u` and weigh more than an exact agreement. Call after `m` is trained; the
+    /// raised `u` may sum a little above 1 (only the weights matter).
+    pub fn bound_near_levels(&mut self) {
+        for (m, u) in self.m.iter().zip(self.u.iter_mut()) {
+            let top = u.len() - 1;
+            for l in 1..top {
+                let bound = (u[top] * m[l] / m[top]).min(1.0);
+                if u[l] < bound {
+                    u[l] = bound;
+                }
             }
         }
     }
@@ -378,5 +430,40 @@ mod tests {
         let mut missing = exact.clone();
         missing[3] = None;
         assert!((t.weight(&exact) - t.weight(&missing) - t.field_weight(3, 1)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_level_set_from_frequencies_keeps_the_field_summing_to_one() {
+        let mut t = truth();
+        t.set_u_level(0, 3, 1e-9);
+        assert!((t.u[0][3] - 1e-9).abs() < 1e-15);
+        assert!((t.u[0].iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // The other levels keep their proportions.
+        assert!((t.u[0][1] / t.u[0][2] - 0.015 / 0.01).abs() < 1e-9);
+        // Never zero: weights stay finite.
+        t.set_u_level(1, 2, 0.0);
+        assert!(t.u[1][2] > 0.0 && t.field_weight(1, 2).is_finite());
+    }
+
+    #[test]
+    fn no_near_level_outweighs_the_exact_one() {
+        let mut t = truth();
+        // A one-digit slip random pairs never showed: floored u, a weight above exact.
+        t.u[0] = vec![0.999_999, 1e-12, 1e-12, 1e-6];
+        assert!(t.field_weight(0, 2) > t.field_weight(0, 3));
+        let exact_before = t.field_weight(0, 3);
+        t.bound_near_levels();
+        for f in 0..t.m.len() {
+            let top = t.m[f].len() - 1;
+            for l in 1..top {
+                assert!(
+                    t.field_weight(f, l as u8) <= t.field_weight(f, top as u8) + 1e-9,
+                    "field {f} level {l}"
+                );
+            }
+        }
+        // The exact level and the levels already below it are left alone.
+        assert_eq!(t.field_weight(0, 3), exact_before);
+        assert_eq!(t.u[1], truth().u[1]);
     }
 }

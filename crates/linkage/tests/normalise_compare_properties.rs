@@ -5,7 +5,7 @@ use proptest::sample::select;
 
 use ruamjai_domain::registry::ident::complete_id;
 use ruamjai_linkage::compare::{
-    BIRTH, CONTACT, FIELDS, FIRST_NAME, LAST_NAME, N_FIELDS, NATIONAL_ID, SEX, VILLAGE, compare,
+    ADDRESS, BIRTH, FIELDS, FIRST_NAME, HOUSEHOLD, LAST_NAME, N_FIELDS, NATIONAL_ID, SEX, compare,
     id_level, jaro_winkler,
 };
 use ruamjai_linkage::normalise::{
@@ -164,14 +164,15 @@ fn self_levels(r: &Record) -> [Option<u8>; N_FIELDS] {
         _ => 2,
     });
     want[SEX] = r.sex.map(|_| 1);
-    want[VILLAGE] = r.village.as_ref().map(|_| 2);
-    want[CONTACT] = if r.phone.is_some() {
-        Some(2)
-    } else if r.house.is_some() && r.village.is_some() {
-        Some(1)
+    want[ADDRESS] = if r.phone.is_some() || (r.house.is_some() && r.village.is_some()) {
+        Some(HOUSEHOLD)
     } else {
-        None
+        r.village.as_ref().map(|_| 2)
     };
+    // One household: the shared surname is no evidence.
+    if want[ADDRESS] == Some(HOUSEHOLD) {
+        want[LAST_NAME] = None;
+    }
     want
 }
 
