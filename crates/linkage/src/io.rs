@@ -262,7 +262,11 @@ pub fn read_csv(
             }
         })
         .collect();
-    let mut records: Vec<Record> = Vec::new();
+    // The text is no longer needed: free it before the records are gathered.
+    drop(reader);
+    drop(text);
+    let total = pieces.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum();
+    let mut records: Vec<Record> = Vec::with_capacity(total);
     for piece in pieces {
         match piece {
             Ok(mut rs) => records.append(&mut rs),
