@@ -9,12 +9,18 @@ use crate::normalise::Birth;
 use crate::record::{NameKey, Record};
 
 /// A compared field and the names of its levels (index = level), for explaining weights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Field {
     /// Stable name.
     pub name: &'static str,
     /// Level names, from 0 (disagree) to the highest (exact).
     pub levels: &'static [&'static str],
+    /// What a match's levels look like before any data is seen (one share per level, summing
+    /// to 1): the prior that EM's `m` starts from and is pulled towards (see
+    /// [`crate::model::Prior`]). With a few hundred records there are too few matches to learn
+    /// `m` from; with many, the data outweigh it. Set from how duplicates in Thai agency lists
+    /// differ: mostly exact, with slips in names and dates, and a household address.
+    pub prior_m: &'static [f64],
 }
 
 /// Number of compared fields.
@@ -38,6 +44,7 @@ pub const ADDRESS: usize = 5;
 pub const HOUSEHOLD: u8 = 3;
 
 const NAME_LEVELS: &[&str] = &["different", "jw>=0.80", "jw>=0.92", "phonetic", "exact"];
+const NAME_PRIOR: &[f64] = &[0.03, 0.03, 0.04, 0.05, 0.85];
 
 /// The compared fields, in [`Gamma`] order.
 ///
@@ -63,14 +70,17 @@ pub const FIELDS: [Field; N_FIELDS] = [
     Field {
         name: "national_id",
         levels: &["different", "transposed", "one digit off", "exact"],
+        prior_m: &[0.02, 0.01, 0.02, 0.95],
     },
     Field {
         name: "first_name",
         levels: NAME_LEVELS,
+        prior_m: NAME_PRIOR,
     },
     Field {
         name: "last_name",
         levels: NAME_LEVELS,
+        prior_m: NAME_PRIOR,
     },
     Field {
         name: "birth",
@@ -81,10 +91,12 @@ pub const FIELDS: [Field; N_FIELDS] = [
             "same month and year",
             "same day",
         ],
+        prior_m: &[0.03, 0.04, 0.08, 0.05, 0.80],
     },
     Field {
         name: "sex",
         levels: &["different", "same"],
+        prior_m: &[0.02, 0.98],
     },
     Field {
         name: "address",
@@ -94,6 +106,7 @@ pub const FIELDS: [Field; N_FIELDS] = [
             "same village",
             "same household",
         ],
+        prior_m: &[0.05, 0.03, 0.12, 0.80],
     },
 ];
 
@@ -362,6 +375,17 @@ mod tests {
         );
         let counts: Vec<usize> = FIELDS.iter().map(|f| f.levels.len()).collect();
         assert_eq!(counts, [4, 5, 5, 5, 2, 4]);
+        for f in FIELDS {
+            assert_eq!(f.prior_m.len(), f.levels.len(), "{}", f.name);
+            let sum: f64 = f.prior_m.iter().sum();
+            assert!((sum - 1.0).abs() < 1e-9, "{} sums to {sum}", f.name);
+            let top = f.prior_m[f.levels.len() - 1];
+            assert!(
+                f.prior_m.iter().all(|p| *p > 0.0 && *p <= top),
+                "{}",
+                f.name
+            );
+        }
         for (i, name) in [
             (NATIONAL_ID, "national_id"),
             (FIRST_NAME, "first_name"),

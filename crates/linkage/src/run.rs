@@ -28,7 +28,7 @@ use crate::compare::{
     ADDRESS, BIRTH, FIELDS, FIRST_NAME, Gamma, HOUSEHOLD, LAST_NAME, N_FIELDS, NATIONAL_ID, SEX,
     compare,
 };
-use crate::model::{Model, Patterns, Training};
+use crate::model::{Model, Patterns, Prior, Training};
 use crate::record::Record;
 
 /// Settings of a run.
@@ -82,6 +82,10 @@ fn levels() -> Vec<usize> {
 }
 
 /// Number of distinct comparison patterns: each field's levels and "missing".
+/// Pseudo-pairs of the prior on `m` ([`Prior`]): enough to carry a village list, nothing
+/// against the hundreds of thousands of matches a province's lists train on.
+const PRIOR_PAIRS: f64 = 50.0;
+
 const CODES: usize = {
     let mut n = 1;
     let mut f = 0;
@@ -482,6 +486,12 @@ fn run(all: &[&Record], left: usize, across: bool, s: &Settings, progress: Progr
     // fixed; the m of each field averaged over the sessions where it was free; the near levels'
     // `u` bounded; then λ alone over all candidates, rescaled to all pairs.
     progress("train", 0, 1);
+    let prior = Prior {
+        m: FIELDS.iter().map(|f| f.prior_m.to_vec()).collect(),
+        weight: PRIOR_PAIRS,
+    };
+    let mut model = model;
+    model.m.clone_from(&prior.m);
     let mut trained = model.clone();
     let mut counted = vec![0u32; levels().len()];
     let mut iterations = 0;
@@ -491,7 +501,13 @@ fn run(all: &[&Record], left: usize, across: bool, s: &Settings, progress: Progr
             continue;
         }
         let mut session = model.clone();
-        let t = session.train(&session_patterns, (false, true), s.max_iterations, 1e-6);
+        let t = session.train(
+            &session_patterns,
+            (false, true),
+            Some(&prior),
+            s.max_iterations,
+            1e-6,
+        );
         iterations += t.iterations;
         let free: Vec<usize> = (0..levels().len())
             .filter(|f| !RULE_FIELDS[*rule].contains(f))
@@ -500,7 +516,7 @@ fn run(all: &[&Record], left: usize, across: bool, s: &Settings, progress: Progr
     }
     let mut model = trained;
     model.bound_near_levels();
-    let last = model.train(&patterns, (true, true), s.max_iterations, 1e-7);
+    let last = model.train(&patterns, (true, true), None, s.max_iterations, 1e-7);
     let total = all_pairs(all.len(), left, across);
     if total > 0.0 {
         model.lambda = (model.lambda * candidates as f64 / total).clamp(1e-15, 0.5);
