@@ -13,6 +13,12 @@ use ruamjai_linkage::run::{Outcome, Settings, clusters, dedup, link};
 
 #[derive(Debug, Subcommand)]
 pub enum LinkCommand {
+    /// Find duplicates among the registry's persons of an area (the configured database):
+    /// sure ones merged (undoable), likely ones queued for review on the web page.
+    Registry(crate::linkage::RegistryArgs),
+    /// Link an agency's roll to the registry: sure matches receive the programme, likely ones
+    /// are queued for review, the rest reported as not in the registry.
+    Roll(crate::linkage::RollArgs),
     /// Find the records of one list that are the same person.
     Dedup {
         /// The list (CSV, UTF-8).
@@ -168,6 +174,9 @@ pub fn run(cmd: &LinkCommand) -> anyhow::Result<()> {
     };
     let started = std::time::Instant::now();
     match cmd {
+        LinkCommand::Registry(_) | LinkCommand::Roll(_) => {
+            bail!("this command works on the database: run it through `ruamjai link`")
+        }
         LinkCommand::Dedup { input, common } => {
             let records = common.read(input)?;
             eprintln!("{} records read from {}", records.len(), input.display());

@@ -5,6 +5,7 @@ mod demo;
 mod demo_care;
 mod demo_data;
 mod link;
+mod linkage;
 mod network;
 mod registry;
 mod serve;
@@ -67,8 +68,8 @@ enum Command {
     /// Registry maintenance.
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
-    /// Record linkage of CSV lists, no database needed: `dedup LIST.csv` or `match LEFT.csv
-    /// RIGHT.csv`, writing the pairs that are the same person.
+    /// Record linkage: of CSV lists with no database (`dedup LIST.csv`, `match LEFT.csv
+    /// RIGHT.csv`), or in the product (`registry --area CODE`, `roll FILE --programme ID`).
     #[command(subcommand)]
     Link(Box<link::LinkCommand>),
 }
@@ -258,7 +259,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Import(cmd) => registry::import(&cli.store(&file).await?, cmd).await,
         Command::Export(cmd) => registry::export(&cli.store(&file).await?, cmd).await,
         Command::Registry(cmd) => registry::registry(&cli.store(&file).await?, cmd).await,
-        Command::Link(cmd) => link::run(cmd),
+        Command::Link(cmd) => match cmd.as_ref() {
+            link::LinkCommand::Registry(a) => linkage::registry(&cli.store(&file).await?, a).await,
+            link::LinkCommand::Roll(a) => linkage::roll(&cli.store(&file).await?, a).await,
+            standalone => link::run(standalone),
+        },
     }
 }
 

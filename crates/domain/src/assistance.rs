@@ -306,6 +306,15 @@ pub enum Gap {
 }
 
 impl Gap {
+    /// Every gap, in report order.
+    pub const ALL: [Gap; 5] = [
+        Self::NoAssistance,
+        Self::NoElderlyAllowance,
+        Self::NoDisabilityAllowance,
+        Self::NoWelfareCard,
+        Self::NoCaregiver,
+    ];
+
     /// Stable name (message key `gap-…`).
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -140,6 +140,16 @@ pub enum AuditAction {
     AssistanceView,
     /// The gap report of an area was read (the number of persons listed).
     GapReport,
+    /// A record linkage run (registry duplicates or an agency roll) applied its sure pairs.
+    LinkRun,
+    /// A pair of the review queue was opened (both records shown).
+    LinkReviewView,
+    /// A reviewer decided a pair: match, not a match, or skip.
+    LinkDecide,
+    /// Two persons were merged (the merged record kept, its links moved).
+    PersonMerge,
+    /// A merge was undone (the links moved back).
+    PersonUnmerge,
 }
 
 impl AuditAction {
@@ -212,6 +222,11 @@ impl AuditAction {
             Self::AssistanceEnd => "assistance.end",
             Self::AssistanceView => "assistance.view",
             Self::GapReport => "assistance.gap_report",
+            Self::LinkRun => "link.run",
+            Self::LinkReviewView => "link.review_view",
+            Self::LinkDecide => "link.decide",
+            Self::PersonMerge => "person.merge",
+            Self::PersonUnmerge => "person.unmerge",
         }
     }
 }

@@ -104,6 +104,9 @@ pub enum Operation {
     ManageGroups,
     /// Add assistance programmes and record what persons receive.
     ManageAssistance,
+    /// Run record linkage (registry duplicates, agency rolls), review its pairs, merge
+    /// persons and undo merges.
+    LinkRecords,
 }
 
 impl Role {
@@ -131,6 +134,7 @@ impl Role {
                     | ManageCare
                     | ManageGroups
                     | ManageAssistance
+                    | LinkRecords
             ),
             Role::Staff => matches!(
                 op,
@@ -145,6 +149,7 @@ impl Role {
                     | RecordVisits
                     | ManageCare
                     | ManageAssistance
+                    | LinkRecords
             ),
             Role::Operator => matches!(
                 op,

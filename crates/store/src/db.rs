@@ -45,6 +45,9 @@ pub struct Store {
     pub(crate) db: DatabaseConnection,
     /// Where uploaded files (visit photos) live, outside the web root.
     pub(crate) files: crate::files::Files,
+    /// Public gap counts by area, kept for a while: the public page must not let anyone make
+    /// the server scan a province's persons on every request.
+    pub(crate) public_gaps: crate::assistance::PublicGapsCache,
 }
 
 impl Store {
@@ -78,6 +81,7 @@ impl Store {
         Ok(Self {
             db,
             files: std::sync::Arc::new(crate::files::LocalDisk::new(default_files_dir(url))),
+            public_gaps: Default::default(),
         })
     }
 

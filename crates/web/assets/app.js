@@ -61,3 +61,15 @@ document.addEventListener('DOMContentLoaded', () => {
     });
   }
 });
+
+// Forms marked data-busy do long work on the server (record linkage): show their progress line
+// and stop a second submission while it runs.
+document.addEventListener("submit", function (e) {
+  var form = e.target;
+  if (!form.hasAttribute || !form.hasAttribute("data-busy")) return;
+  var busy = form.querySelector(".busy");
+  if (busy) busy.hidden = false;
+  form.setAttribute("aria-busy", "true");
+  var button = form.querySelector("button[type=submit]");
+  if (button) setTimeout(function () { button.disabled = true; }, 0);
+});

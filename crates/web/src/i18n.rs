@@ -74,6 +74,11 @@ impl Lang {
         LOCALES.lookup(self.id(), key)
     }
 
+    /// A message, if there is one for the key.
+    pub fn try_t(self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(self.id(), key)
+    }
+
     /// A message with arguments (`{ $days }`).
     pub fn t_args(self, key: &str, args: &[(&'static str, String)]) -> String {
         use fluent_templates::fluent_bundle::FluentValue;
@@ -112,6 +117,7 @@ mod tests {
             include_str!("../locales/th/network.ftl"),
             include_str!("../locales/th/care.ftl"),
             include_str!("../locales/th/field.ftl"),
+            include_str!("../locales/th/linkage.ftl"),
         ]
         .concat();
         let en = [
@@ -120,6 +126,7 @@ mod tests {
             include_str!("../locales/en/network.ftl"),
             include_str!("../locales/en/care.ftl"),
             include_str!("../locales/en/field.ftl"),
+            include_str!("../locales/en/linkage.ftl"),
         ]
         .concat();
         let keys = |s: &str| -> Vec<String> {

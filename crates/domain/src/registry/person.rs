@@ -70,10 +70,13 @@ pub enum PersonStatus {
     Moved,
     /// Died (kept for history; not counted).
     Deceased,
+    /// Found to be the same person as another record and merged into it (kept, read-only,
+    /// not counted; set only by a merge and taken back by its undo).
+    Merged,
 }
 
 impl PersonStatus {
-    /// All statuses.
+    /// The statuses a person's record can be given by hand (not `Merged`).
     pub const ALL: [PersonStatus; 3] = [Self::Active, Self::Moved, Self::Deceased];
 
     /// Stable stored name.
@@ -82,12 +85,16 @@ impl PersonStatus {
             Self::Active => "active",
             Self::Moved => "moved",
             Self::Deceased => "deceased",
+            Self::Merged => "merged",
         }
     }
 
     /// Parse the stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
+        Self::ALL
+            .into_iter()
+            .chain([Self::Merged])
+            .find(|c| c.as_str() == s.trim())
     }
 }
 
@@ -402,10 +409,13 @@ impl PersonForm {
         };
         let status = match self.status.trim() {
             "" => PersonStatus::Active,
-            s => PersonStatus::parse(s).unwrap_or_else(|| {
-                push(FieldError::new("status", "invalid_choice"));
-                PersonStatus::Active
-            }),
+            // `merged` is set by a merge only, never typed.
+            s => PersonStatus::parse(s)
+                .filter(|st| PersonStatus::ALL.contains(st))
+                .unwrap_or_else(|| {
+                    push(FieldError::new("status", "invalid_choice"));
+                    PersonStatus::Active
+                }),
         };
         let status_date = match self.status_date.trim() {
             "" => {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use ruamjai_domain::FieldError;
 use ruamjai_domain::areas::AreaCode;
-use ruamjai_domain::assistance::{Period, ProgrammeInput, ProgrammeKind, ReceiptInput};
+use ruamjai_domain::assistance::{Gap, Period, ProgrammeInput, ProgrammeKind, ReceiptInput};
 use ruamjai_domain::audit::{AuditAction, RequestMeta};
 use ruamjai_domain::auth::{Actor, Operation};
 use sea_orm::{
@@ -329,12 +329,127 @@ impl Store {
         limit: usize,
         meta: &RequestMeta,
     ) -> Result<GapReport> {
-        use crate::care::entity::{care_plan_items, care_plans};
-        use crate::registry::entity::{person_categories, persons};
-        use ruamjai_domain::registry::Category;
         if !actor.can(Operation::ViewPersons, area) {
             return Err(StoreError::NotFound);
         }
+        let report = self.gap_scan(actor, area, limit, |_, _| {}).await?;
+        audit::append(
+            &self.db,
+            NewEntry::by(actor, AuditAction::GapReport, meta)
+                .area(area)
+                .detail(serde_json::json!({
+                    "persons": report.persons,
+                    "ids": report.rows.iter().map(|r| r.person_id).collect::<Vec<_>>(),
+                })),
+        )
+        .await?;
+        Ok(report)
+    }
+
+    /// The gap counts of an area for the public, by the areas one level below it: persons
+    /// with any gap and with each gap, sensitive categories never counted, counts of 1–9 (and
+    /// what would give them away) suppressed. No person is listed, so nothing is audited.
+    pub async fn public_gaps(&self, area: &AreaCode) -> Result<PublicGaps> {
+        let key = area.to_string();
+        if let Some((at, g)) = lock(&self.public_gaps).get(&key)
+            && at.elapsed() < PUBLIC_GAPS_FOR
+        {
+            return Ok(g.clone());
+        }
+        let g = self.count_public_gaps(area).await?;
+        let mut cache = lock(&self.public_gaps);
+        cache.retain(|_, (at, _)| at.elapsed() < PUBLIC_GAPS_FOR);
+        cache.insert(key, (std::time::Instant::now(), g.clone()));
+        Ok(g)
+    }
+
+    async fn count_public_gaps(&self, area: &AreaCode) -> Result<PublicGaps> {
+        use ruamjai_domain::reports::{CountNode, suppress};
+        let public = Actor {
+            user_id: 0,
+            grants: vec![ruamjai_domain::auth::Grant {
+                id: 0,
+                role: ruamjai_domain::auth::Role::Admin,
+                area: None,
+            }],
+        };
+        let Some(child_len) = (area.as_str().len() < 8).then_some(area.as_str().len() + 2) else {
+            return Err(StoreError::NotFound);
+        };
+        let here = crate::areas::entity::Entity::find_by_id(area.as_str())
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let children: Vec<crate::areas::Area> = crate::areas::entity::Entity::find()
+            .filter(crate::areas::entity::Column::Code.starts_with(area.as_str()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|a| a.code.len() == child_len)
+            .map(Into::into)
+            .collect();
+        let index: HashMap<String, usize> = children
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.code.to_string(), i + 1))
+            .collect();
+        // counts[node][0] = any gap, counts[node][1 + k] = gap k; node 0 is the area.
+        let mut counts = vec![[0u64; 1 + Gap::ALL.len()]; children.len() + 1];
+        self.gap_scan(&public, area, 0, |village, gaps| {
+            let child = index.get(&village.as_str()[..child_len]).copied();
+            for node in [Some(0), child].into_iter().flatten() {
+                counts[node][0] += 1;
+                for g in gaps {
+                    if let Some(k) = Gap::ALL.iter().position(|x| x == g) {
+                        counts[node][1 + k] += 1;
+                    }
+                }
+            }
+        })
+        .await?;
+        // One column per count (any gap, then each gap), suppressed across the area's nodes.
+        let columns: Vec<_> = (0..=Gap::ALL.len())
+            .map(|col| {
+                let mut nodes = vec![CountNode {
+                    code: area.to_string(),
+                    parent: None,
+                    count: counts[0][col],
+                }];
+                nodes.extend(children.iter().enumerate().map(|(i, a)| CountNode {
+                    code: a.code.to_string(),
+                    parent: Some(0),
+                    count: counts[i + 1][col],
+                }));
+                suppress(&nodes)
+            })
+            .collect();
+        let cell = |node: usize| -> Vec<ruamjai_domain::reports::Published> {
+            columns.iter().map(|c| c[node]).collect()
+        };
+        Ok(PublicGaps {
+            as_of: chrono::Utc::now(),
+            area: here.into(),
+            totals: cell(0),
+            rows: children
+                .into_iter()
+                .enumerate()
+                .map(|(i, a)| (a, cell(i + 1)))
+                .collect(),
+        })
+    }
+
+    /// Scan the active persons of an area for gaps: the report (with up to `limit` persons
+    /// listed) and, for each person with a gap, `each(village, gaps)`.
+    async fn gap_scan(
+        &self,
+        actor: &Actor,
+        area: &AreaCode,
+        limit: usize,
+        mut each: impl FnMut(&AreaCode, &[Gap]),
+    ) -> Result<GapReport> {
+        use crate::care::entity::{care_plan_items, care_plans};
+        use crate::registry::entity::{person_categories, persons};
+        use ruamjai_domain::registry::Category;
         let today = crate::registry::today();
         let mut report = GapReport {
             rows: Vec::new(),
@@ -428,6 +543,7 @@ impl Store {
                     continue;
                 }
                 report.persons += 1;
+                each(&village, &gaps);
                 for g in &gaps {
                     *report.counts.entry(*g).or_insert(0) += 1;
                 }
@@ -451,16 +567,31 @@ impl Store {
                 .cmp(&b.village_code)
                 .then(a.name.cmp(&b.name))
         });
-        audit::append(
-            &self.db,
-            NewEntry::by(actor, AuditAction::GapReport, meta)
-                .area(area)
-                .detail(serde_json::json!({
-                    "persons": report.persons,
-                    "ids": report.rows.iter().map(|r| r.person_id).collect::<Vec<_>>(),
-                })),
-        )
-        .await?;
         Ok(report)
     }
+}
+
+/// How long public gap counts are kept before they are counted again.
+const PUBLIC_GAPS_FOR: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Public gap counts by area code, with when they were counted.
+pub(crate) type PublicGapsCache =
+    std::sync::Arc<std::sync::Mutex<HashMap<String, (std::time::Instant, PublicGaps)>>>;
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The public gap counts of an area: each cell is persons with any gap, then with each gap
+/// (in [`Gap::ALL`] order), shown or suppressed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicGaps {
+    /// When they were counted.
+    pub as_of: chrono::DateTime<Utc>,
+    /// The area.
+    pub area: crate::areas::Area,
+    /// Its own counts.
+    pub totals: Vec<ruamjai_domain::reports::Published>,
+    /// The areas one level below, with their counts.
+    pub rows: Vec<(crate::areas::Area, Vec<ruamjai_domain::reports::Published>)>,
 }

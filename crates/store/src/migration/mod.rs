@@ -11,6 +11,7 @@ mod m20261123_000004_network;
 mod m20261123_000005_organisation_staff;
 mod m20261123_000006_care;
 mod m20261123_000007_assistance;
+mod m20261203_000008_linkage;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_organisation_staff::Migration),
             Box::new(m20261123_000006_care::Migration),
             Box::new(m20261123_000007_assistance::Migration),
+            Box::new(m20261203_000008_linkage::Migration),
         ]
     }
 }

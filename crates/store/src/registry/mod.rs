@@ -6,7 +6,7 @@
 //! (HIV, ex-prisoner) are loaded, stored and exported only for callers holding the `sensitive`
 //! role over the village; for everyone else they are simply absent.
 
-mod counts;
+pub(crate) mod counts;
 pub(crate) mod entity;
 mod import;
 mod verify;
@@ -407,6 +407,10 @@ impl Store {
         id: i64,
     ) -> Result<persons::Model> {
         let m = self.visible_person(conn, actor, id).await?;
+        if m.status == PersonStatus::Merged.as_str() {
+            // A merged record is kept as it was; undo the merge to change it.
+            return Err(FieldError::new("status", "person_merged").into());
+        }
         if actor.can(Operation::EditPersons, &village_of(&m)) {
             Ok(m)
         } else {

@@ -13,7 +13,7 @@ use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::assistance::{Gap, Period, ProgrammeForm, ProgrammeKind, ReceiptForm};
 use ruamjai_domain::auth::Operation;
 use ruamjai_store::StoreError;
-use ruamjai_store::assistance::{GapReport, Programme, Receipt};
+use ruamjai_store::assistance::{GapReport, Programme, PublicGaps, Receipt};
 use ruamjai_store::registry::PersonDetail;
 use serde::Deserialize;
 
@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assistance/{id}/end", post(end_assistance))
         .route("/gaps", get(gaps))
         .route("/gaps/export", get(export_gaps))
+        .route("/public/gaps", get(public_gaps))
 }
 
 /// Baht from satang, with two decimals only when there are satang (`600`, `1,000.50`).
@@ -285,13 +286,7 @@ struct GapsPage {
 
 impl GapsPage {
     fn all_gaps(&self) -> [Gap; 5] {
-        [
-            Gap::NoAssistance,
-            Gap::NoElderlyAllowance,
-            Gap::NoDisabilityAllowance,
-            Gap::NoWelfareCard,
-            Gap::NoCaregiver,
-        ]
+        Gap::ALL
     }
     fn truncated(&self) -> bool {
         (self.report.rows.len() as u64) < self.report.persons
@@ -383,6 +378,47 @@ pub async fn export_gaps(
         body,
     )
         .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public_gaps.html")]
+struct PublicGapsPage {
+    page: Page,
+    g: PublicGaps,
+}
+
+impl PublicGapsPage {
+    fn all_gaps(&self) -> [Gap; 5] {
+        Gap::ALL
+    }
+    fn shown(&self, p: &ruamjai_domain::reports::Published) -> String {
+        match p {
+            ruamjai_domain::reports::Published::Shown(n) => super::reports::group_digits(*n),
+            ruamjai_domain::reports::Published::Suppressed => "—".to_owned(),
+        }
+    }
+    fn child_href(&self, a: &ruamjai_store::areas::Area) -> String {
+        if a.code.as_str().len() < 8 {
+            format!("/public/gaps?area={}", a.code)
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// The gap counts of an area for anyone, without login: persons left behind by the areas one
+/// level down, small counts suppressed, no person named.
+pub async fn public_gaps(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<AreaQuery>,
+) -> Result<Response, WebError> {
+    let Some(area) = q.area.as_deref().map(str::trim).filter(|a| !a.is_empty()) else {
+        return Ok(see_other("/public"));
+    };
+    let area = area_code_or_404(area)?;
+    let g = state.store.public_gaps(&area).await?;
+    Ok(PublicGapsPage { page, g }.into_response())
 }
 
 #[cfg(test)]

@@ -211,7 +211,7 @@ async fn upload_page(s: Signed) -> Result<Response, WebError> {
 }
 
 /// The uploaded file's name without any folder, shortened.
-fn clean_file_name(name: &str) -> String {
+pub(crate) fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let base: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     if base.trim().is_empty() {
@@ -221,7 +221,7 @@ fn clean_file_name(name: &str) -> String {
     }
 }
 
-fn table_error(lang: Lang, e: &TableError) -> String {
+pub(crate) fn table_error(lang: Lang, e: &TableError) -> String {
     match e {
         TableError::Empty => lang.t("import-error-empty"),
         TableError::UnknownFormat => lang.t("import-error-format"),

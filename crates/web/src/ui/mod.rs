@@ -8,6 +8,7 @@ mod auth;
 mod care;
 mod field;
 pub(crate) mod imports;
+mod linkage;
 mod network;
 mod registry;
 mod reports;
@@ -81,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .merge(network::routes())
         .merge(care::routes())
         .merge(assistance::routes())
+        .merge(linkage::routes())
         .merge(field::routes())
 }
 
@@ -180,6 +182,13 @@ impl Page {
             .is_some_and(|c| c.actor.can_somewhere(Operation::ManageCare))
     }
 
+    /// The signed-in caller links records somewhere (runs, review queue).
+    pub fn may_link(&self) -> bool {
+        self.caller
+            .as_ref()
+            .is_some_and(|c| c.actor.can_somewhere(Operation::LinkRecords))
+    }
+
     /// The signed-in caller may do `op` in `area`.
     pub fn may(&self, op: Operation, area: &ruamjai_domain::areas::AreaCode) -> bool {
         self.caller.as_ref().is_some_and(|c| c.actor.can(op, area))
@@ -276,6 +285,11 @@ impl FormErrors {
             m.entry(e.field).or_insert_with(|| lang.error(e.code));
         }
         Self(m)
+    }
+
+    /// One message for one field.
+    pub fn from_field(field: &'static str, message: String) -> Self {
+        Self(HashMap::from([(field, message)]))
     }
 
     /// One form-wide message.

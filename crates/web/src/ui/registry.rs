@@ -473,6 +473,9 @@ struct PersonPage_ {
     typed: std::collections::HashMap<String, String>,
     signer_default: String,
     categories: Vec<Category>,
+    /// Merges in force this record takes part in, and whether the caller may undo them.
+    merges: Vec<ruamjai_store::linkage::MergeInfo>,
+    may_link: bool,
 }
 
 impl PersonPage_ {
@@ -559,7 +562,11 @@ async fn person_page(
         .filter(|c| sensitive || !c.is_sensitive())
         .filter(|c| !d.person.categories.iter().any(|x| x.category == *c))
         .collect();
+    let merges = state.store.merges_of(&s.caller.actor, id).await?;
+    let may_link = s.caller.actor.can(Operation::LinkRecords, &village);
     Ok(PersonPage_ {
+        merges,
+        may_link,
         signer_default: s.caller.user.display_name.clone(),
         page: s.page,
         d,
