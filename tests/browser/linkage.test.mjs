@@ -117,7 +117,17 @@ test('an allowance roll is linked, one uncertain pair reviewed, the gap report o
   assert.ok(queued >= 1, 'the slipped record waits for review');
   assert.ok(unmatched >= 3, 'the three strangers are not in the registry');
 
+  // Who is on the roll but not in the registry, by name, to be found and registered.
+  await page.click('[data-testid=roll-unmatched-link]');
+  await page.waitForSelector('[data-testid=roll-rows]');
+  const strangers = await page.locator('[data-testid=roll-rows] tbody tr').allTextContents();
+  assert.equal(strangers.length, unmatched);
+  for (let k = 0; k < 3; k += 1) {
+    assert.ok(strangers.some((t) => t.includes(`ใหม่${k}`)), `stranger ${k} is listed`);
+  }
+
   // The queue, and the slipped pair side by side.
+  await page.goto(`${base}/linkage`);
   await page.click('[data-testid=review-queue-link]');
   await page.waitForURL(`${base}/linkage/review`);
   const pair = page.locator('[data-testid=review-queue] a', { hasText: slipped.first });

@@ -146,6 +146,8 @@ pub enum AuditAction {
     LinkReviewView,
     /// A reviewer decided a pair: match, not a match, or skip.
     LinkDecide,
+    /// The rows of an imported roll were listed (names as the agency wrote them).
+    LinkRollView,
     /// Two persons were merged (the merged record kept, its links moved).
     PersonMerge,
     /// A merge was undone (the links moved back).
@@ -225,6 +227,7 @@ impl AuditAction {
             Self::LinkRun => "link.run",
             Self::LinkReviewView => "link.review_view",
             Self::LinkDecide => "link.decide",
+            Self::LinkRollView => "link.roll_view",
             Self::PersonMerge => "person.merge",
             Self::PersonUnmerge => "person.unmerge",
         }

@@ -31,8 +31,8 @@ use ruamjai_linkage::model::Model;
 use ruamjai_linkage::record::{RawRecord, Record};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -189,6 +189,34 @@ pub struct RunSummary {
     pub thresholds: Thresholds,
     /// When.
     pub finished_at: chrono::DateTime<Utc>,
+}
+
+/// A row of an imported roll, as the agency wrote it, and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RollRow {
+    /// Line in the file (1 = the header).
+    pub line: i32,
+    /// The name as written on the roll.
+    pub name: String,
+    /// Village code, when the roll gave one.
+    pub village_code: Option<String>,
+    /// Linked, in review, or unmatched.
+    pub status: RollStatus,
+    /// The registry person it is linked to.
+    pub person_id: Option<i64>,
+}
+
+/// A roll run's rows of one status (or all), in file order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RollRows {
+    /// The run.
+    pub run: RunSummary,
+    /// Its programme's name.
+    pub programme: Option<String>,
+    /// Rows, at most the limit asked for.
+    pub rows: Vec<RollRow>,
+    /// Rows of that status in all.
+    pub total: u64,
 }
 
 /// A row a merge moved to the survivor: `UPDATE table SET person_id = survivor WHERE
@@ -1204,19 +1232,100 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?
-            .into_iter()
-            .map(|r| RunSummary {
-                report: report_of(&r, false),
-                area: AreaCode::parse(&r.area_code).expect("stored codes are valid"),
-                file_name: r.file_name.clone(),
-                programme_id: r.programme_id,
-                thresholds: Thresholds {
-                    auto: r.auto_threshold,
-                    review: r.review_threshold,
-                },
-                finished_at: r.finished_at,
-            })
+            .iter()
+            .map(run_summary)
             .collect())
+    }
+
+    /// The rows of a roll run, `status` ones only when given (the unmatched: on the agency's
+    /// roll but nobody in the registry is likely enough — persons to find and register, or
+    /// rows to correct). A run outside the caller's linking scope is not found; within part
+    /// of it, only the rows of the caller's villages are listed and counted. Audited: the rows
+    /// hold names.
+    pub async fn roll_rows(
+        &self,
+        actor: &Actor,
+        run_id: i64,
+        status: Option<RollStatus>,
+        limit: u64,
+        meta: &RequestMeta,
+    ) -> Result<RollRows> {
+        let run = link_runs::Entity::find_by_id(run_id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let area = AreaCode::parse(&run.area_code).expect("stored codes are valid");
+        if run.kind != RunKind::Roll.as_str()
+            || !crate::areas::reaches(&actor.scope(Operation::LinkRecords), &area)
+        {
+            return Err(StoreError::NotFound);
+        }
+        let mut q = roll_records::Entity::find().filter(roll_records::Column::RunId.eq(run_id));
+        // Someone who covers part of the programme's area (a district of a province-wide
+        // roll) sees the rows of their villages only; a row without a village belongs to
+        // whoever covers the whole area.
+        let scope = actor.scope(Operation::LinkRecords);
+        if !actor.can(Operation::LinkRecords, &area)
+            && let Some(c) = scope_condition(roll_records::Column::VillageCode, &scope)
+        {
+            q = q.filter(c);
+        }
+        if let Some(st) = status {
+            q = q.filter(roll_records::Column::Status.eq(st.as_str()));
+        }
+        let total = q.clone().count(&self.db).await?;
+        let rows: Vec<RollRow> = q
+            .order_by_asc(roll_records::Column::Line)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| RollRow {
+                line: r.line,
+                name: r.name,
+                village_code: r.village_code,
+                status: RollStatus::parse(&r.status).unwrap_or(RollStatus::Unmatched),
+                person_id: r.person_id,
+            })
+            .collect();
+        audit::append(
+            &self.db,
+            NewEntry::by(actor, AuditAction::LinkRollView, meta)
+                .entity("link_run", run.id)
+                .area(&area)
+                .detail(serde_json::json!({
+                    "status": status.map(|s| s.as_str()),
+                    "rows": rows.len(),
+                })),
+        )
+        .await?;
+        let programme = match run.programme_id {
+            Some(id) => programmes::Entity::find_by_id(id)
+                .one(&self.db)
+                .await?
+                .map(|p| p.name),
+            None => None,
+        };
+        Ok(RollRows {
+            run: run_summary(&run),
+            programme,
+            rows,
+            total,
+        })
+    }
+}
+
+fn run_summary(r: &link_runs::Model) -> RunSummary {
+    RunSummary {
+        report: report_of(r, false),
+        area: AreaCode::parse(&r.area_code).expect("stored codes are valid"),
+        file_name: r.file_name.clone(),
+        programme_id: r.programme_id,
+        thresholds: Thresholds {
+            auto: r.auto_threshold,
+            review: r.review_threshold,
+        },
+        finished_at: r.finished_at,
     }
 }
 

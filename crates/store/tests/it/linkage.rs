@@ -2,7 +2,7 @@ use ruamjai_domain::assistance::{ProgrammeForm, ReceiptForm};
 use ruamjai_domain::audit::RequestMeta;
 use ruamjai_domain::auth::{Actor, Role};
 use ruamjai_domain::care::plan::PlanForm;
-use ruamjai_domain::linkage::{Decision, ReviewStatus, RunKind, Thresholds};
+use ruamjai_domain::linkage::{Decision, ReviewStatus, RollStatus, RunKind, Thresholds};
 use ruamjai_domain::registry::{
     CategoryForm, ConsentPurpose, LawfulBasis, PersonForm, PersonStatus,
 };
@@ -522,6 +522,42 @@ async fn a_roll_links_sure_matches_queues_likely_ones_and_runs_once(db: TestDb) 
             .unwrap()
             .is_empty()
     );
+    // The rows on the roll but not in the registry are listed, in file order: the strangers.
+    let unmatched = s
+        .roll_rows(&admin, r.run_id, Some(RollStatus::Unmatched), 100, &meta())
+        .await
+        .unwrap();
+    assert_eq!(unmatched.total, r.unmatched);
+    let names: Vec<&str> = unmatched.rows.iter().map(|x| x.name.as_str()).collect();
+    for k in 0..5 {
+        assert!(
+            names.iter().any(|n| n.contains(&format!("ใหม่{k}"))),
+            "{names:?}"
+        );
+    }
+    assert!(unmatched.rows.iter().all(|x| x.person_id.is_none()));
+    assert!(unmatched.rows.windows(2).all(|w| w[0].line < w[1].line));
+    let all = s
+        .roll_rows(&admin, r.run_id, None, 100, &meta())
+        .await
+        .unwrap();
+    assert_eq!(all.total, 35);
+    let first = all.rows.iter().find(|x| x.line == 2).unwrap();
+    if first.status == RollStatus::Linked {
+        assert_eq!(first.person_id, Some(ids[0].0));
+    }
+    // Another district's staff see the run but none of these villages' rows; someone who
+    // may not link records does not find it at all.
+    let theirs = s
+        .roll_rows(&other, r.run_id, None, 100, &meta())
+        .await
+        .unwrap();
+    assert_eq!((theirs.total, theirs.rows.len()), (0, 0));
+    let (_, op) = user_with_role(s, "op@example.org", Role::Operator, Some("5501")).await;
+    assert!(matches!(
+        s.roll_rows(&op, r.run_id, None, 100, &meta()).await,
+        Err(StoreError::NotFound)
+    ));
     // The same file again changes nothing.
     let again = s
         .link_roll(

@@ -83,3 +83,15 @@ public-gaps-intro = How many vulnerable persons receive no assistance, or not wh
 public-gaps-total = Whole area
 public-gaps-suppressed = "—" is a count below 10, or one that would let it be worked out, hidden to protect privacy. Sensitive categories are never counted.
 public-gaps-link = Left behind by assistance
+
+## A roll's rows
+linkage-run-title = Names on an imported roll
+linkage-run-open = See the names
+linkage-run-open-unmatched = See the names not in the registry
+linkage-run-filter = Show by linkage result
+linkage-run-all = All
+linkage-run-status = Result
+linkage-line = Line
+linkage-roll-name = Name on the roll
+linkage-run-unmatched-help = These people receive the programme by the agency's roll but were not found in the shared registry: check that they live in the area and register them, or ask the agency to correct its roll.
+linkage-run-shown = Showing { $shown } of { $total }

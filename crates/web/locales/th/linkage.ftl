@@ -83,3 +83,15 @@ public-gaps-intro = จำนวนผู้ที่อยู่ในกลุ
 public-gaps-total = รวมทั้งพื้นที่
 public-gaps-suppressed = “—” คือจำนวนน้อยกว่า 10 คน หรือจำนวนที่อาจทำให้คำนวณย้อนกลับได้ จึงไม่แสดงเพื่อคุ้มครองข้อมูลส่วนบุคคล ไม่นับกลุ่มข้อมูลอ่อนไหว
 public-gaps-link = ผู้ตกหล่นจากความช่วยเหลือ
+
+## A roll's rows
+linkage-run-title = รายชื่อในบัญชีที่นำเข้า
+linkage-run-open = ดูรายชื่อ
+linkage-run-open-unmatched = ดูรายชื่อที่ไม่พบในทะเบียน
+linkage-run-filter = แสดงตามผลการจับคู่
+linkage-run-all = ทั้งหมด
+linkage-run-status = ผล
+linkage-line = บรรทัด
+linkage-roll-name = ชื่อตามบัญชี
+linkage-run-unmatched-help = คนเหล่านี้ได้รับสิทธิ์ตามบัญชีของหน่วยงาน แต่ไม่พบในทะเบียนกลาง: ตรวจสอบว่าอยู่ในพื้นที่จริงแล้วเพิ่มเข้าทะเบียน หรือแจ้งหน่วยงานให้แก้บัญชี
+linkage-run-shown = แสดง { $shown } จาก { $total } รายการ

@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::auth::Operation;
-use ruamjai_domain::linkage::{Decision, Thresholds};
+use ruamjai_domain::linkage::{Decision, RollStatus, Thresholds};
 use ruamjai_store::StoreError;
 use ruamjai_store::assistance::Programme;
-use ruamjai_store::linkage::{ReviewDetail, ReviewSummary, RunReport, RunSummary};
+use ruamjai_store::linkage::{ReviewDetail, ReviewSummary, RollRows, RunReport, RunSummary};
 use ruamjai_store::tabular::{TableError, read_table};
 use serde::Deserialize;
 
@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
             "/linkage/roll",
             post(roll).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+        .route("/linkage/runs/{id}", get(run_rows))
         .route("/linkage/review", get(queue))
         .route("/linkage/review/{id}", get(review).post(decide))
         .route("/merges/{id}/undo", post(undo))
@@ -303,6 +304,77 @@ async fn roll(
             ))
         }
     }
+}
+
+/// Rows listed on a roll's page at most (a province's roll has tens of thousands; the
+/// unmatched are what needs work, and there are few).
+const ROLL_ROWS: u64 = 500;
+
+#[derive(Debug, Deserialize)]
+pub struct RollQuery {
+    status: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "link_run.html")]
+struct RollPage {
+    page: Page,
+    r: RollRows,
+    /// `unmatched`, `review`, `linked` or `all`.
+    status: String,
+}
+
+impl RollPage {
+    /// The filters offered: (status, label key).
+    fn filters(&self) -> [(&'static str, &'static str); 4] {
+        [
+            ("unmatched", "linkage-unmatched"),
+            ("review", "linkage-queued"),
+            ("linked", "linkage-linked"),
+            ("all", "linkage-run-all"),
+        ]
+    }
+    fn shown(&self) -> String {
+        self.page.lang.t_args(
+            "linkage-run-shown",
+            &[
+                ("shown", self.r.rows.len().to_string()),
+                ("total", self.r.total.to_string()),
+            ],
+        )
+    }
+    fn status_label(&self, s: &RollStatus) -> &'static str {
+        match s {
+            RollStatus::Linked => "linkage-linked",
+            RollStatus::Review => "linkage-queued",
+            RollStatus::Unmatched => "linkage-unmatched",
+        }
+    }
+}
+
+/// One roll run's rows: by default those on the roll but not in the registry.
+async fn run_rows(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Query(q): Query<RollQuery>,
+) -> Result<Response, WebError> {
+    linker(&s)?;
+    let status = q.status.unwrap_or_else(|| "unmatched".to_owned());
+    let filter = match status.as_str() {
+        "all" => None,
+        other => Some(RollStatus::parse(other).ok_or(WebError::NotFound)?),
+    };
+    let r = state
+        .store
+        .roll_rows(&s.caller.actor, id, filter, ROLL_ROWS, &s.page.meta)
+        .await?;
+    Ok(RollPage {
+        page: s.page,
+        r,
+        status,
+    }
+    .into_response())
 }
 
 #[derive(Debug, Deserialize)]
