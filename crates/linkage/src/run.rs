@@ -15,7 +15,9 @@
 //!   village (the house only means something there). The near levels come from random pairs,
 //!   bounded by [`Model::bound_near_levels`] so that no near level outweighs the exact one.
 //! - `m` by EM on the pairs of the [`TRAINING_RULES`] (national ID, first + last name), each
-//!   rule's own fields left out, averaged over the sessions where a field was free.
+//!   rule's own fields left out, averaged over the sessions where a field was free. EM starts
+//!   from, and is pulled towards, each field's [`crate::compare::Field::prior_m`] (a Dirichlet
+//!   prior of `PRIOR_PAIRS` pseudo-pairs): a small list has too few matches to learn `m`.
 //! - λ by EM over all candidate pairs with `m` and `u` fixed, then rescaled from "share of the
 //!   candidates" to "share of all pairs" (× candidates ÷ all pairs), the pairs `u` is over.
 
