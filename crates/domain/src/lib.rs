@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod care;
 pub mod error;
+pub mod hazards;
 pub mod linkage;
 pub mod network;
 pub mod registry;

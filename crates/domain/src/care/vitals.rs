@@ -79,7 +79,7 @@ pub mod range {
     pub const HEIGHT: (f64, f64) = (30.0, 250.0);
 }
 
-fn number(
+pub(crate) fn number(
     field: &'static str,
     raw: &str,
     (lo, hi): (f64, f64),

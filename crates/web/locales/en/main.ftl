@@ -304,3 +304,5 @@ dim-living = Living standards
 dim-education = Education
 dim-income = Income
 dim-access = Access to public services
+err-threshold_order = This level must be higher than the one before it (watch < warning < evacuate).
+err-in_future = This time has not come yet; check the date and time.
