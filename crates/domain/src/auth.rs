@@ -107,6 +107,12 @@ pub enum Operation {
     /// Run record linkage (registry duplicates, agency rolls), review its pairs, merge
     /// persons and undo merges.
     LinkRecords,
+    /// Set up disaster watch: stations and their thresholds (later zones, risk points,
+    /// incidents).
+    ManageHazards,
+    /// Enter readings of watch stations and acknowledge their alerts (the volunteers who run
+    /// the gauges).
+    RecordReadings,
 }
 
 impl Role {
@@ -135,6 +141,8 @@ impl Role {
                     | ManageGroups
                     | ManageAssistance
                     | LinkRecords
+                    | ManageHazards
+                    | RecordReadings
             ),
             Role::Staff => matches!(
                 op,
@@ -150,10 +158,18 @@ impl Role {
                     | ManageCare
                     | ManageAssistance
                     | LinkRecords
+                    | ManageHazards
+                    | RecordReadings
             ),
             Role::Operator => matches!(
                 op,
-                ViewAreas | ViewPersons | EditPersons | AttestPersons | ViewNetwork | RecordVisits
+                ViewAreas
+                    | ViewPersons
+                    | EditPersons
+                    | AttestPersons
+                    | ViewNetwork
+                    | RecordVisits
+                    | RecordReadings
             ),
             Role::Viewer => matches!(op, ViewAreas),
             Role::Sensitive => matches!(op, ViewSensitive),

@@ -15,6 +15,7 @@ pub mod care;
 mod db;
 mod error;
 pub mod files;
+pub mod hazards;
 pub mod linkage;
 pub mod migration;
 pub mod network;

@@ -12,6 +12,7 @@ mod m20261123_000005_organisation_staff;
 mod m20261123_000006_care;
 mod m20261123_000007_assistance;
 mod m20261203_000008_linkage;
+mod m20261206_000009_hazards;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_care::Migration),
             Box::new(m20261123_000007_assistance::Migration),
             Box::new(m20261203_000008_linkage::Migration),
+            Box::new(m20261206_000009_hazards::Migration),
         ]
     }
 }

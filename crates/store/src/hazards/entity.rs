@@ -1,0 +1,80 @@
+//! Tables of disaster watch.
+
+pub mod stations {
+    //! The `stations` table: watch stations run by community volunteers.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "stations")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub kind: String,
+        pub village_code: String,
+        pub lat: Option<f64>,
+        pub lon: Option<f64>,
+        pub watch: Option<f64>,
+        pub warning: Option<f64>,
+        pub danger: Option<f64>,
+        pub active: bool,
+        pub last_reading_at: Option<DateTimeUtc>,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod readings {
+    //! The `readings` table.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "readings")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub station_id: i64,
+        pub op_id: String,
+        pub value: f64,
+        pub observed_at: DateTimeUtc,
+        pub recorded_by: Option<i64>,
+        pub recorded_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod alerts {
+    //! The `alerts` table: one row per level a reading crossed.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "alerts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub station_id: i64,
+        pub reading_id: i64,
+        pub level: String,
+        pub village_code: String,
+        pub value: f64,
+        pub threshold: f64,
+        pub observed_at: DateTimeUtc,
+        pub raised_at: DateTimeUtc,
+        pub acknowledged_by: Option<i64>,
+        pub acknowledged_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

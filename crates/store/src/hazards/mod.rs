@@ -1,0 +1,390 @@
+//! Disaster watch: stations, readings and the alerts they raise (DESIGN.md §2 part 7).
+//!
+//! A reading is applied once, by the id its device made (`op_id`): a phone that retries after
+//! a dropped connection, or a sensor that pushes twice, gets the first answer again. Readings
+//! of one station are judged one at a time (each takes the station's row), against the reading
+//! just before it in observation time; it raises an alert for every threshold it crosses
+//! upwards ([`Thresholds::crossed`]). A reading that arrives late (entered offline) is judged
+//! against the readings before it; the alerts already raised by later readings stay as they
+//! were.
+//!
+//! Stations, readings and alerts hold no personal data: anyone who sees an area sees them;
+//! entering readings and setting stations up is scoped like everything else.
+
+pub mod entity;
+
+use chrono::{DateTime, Utc};
+use ruamjai_domain::areas::AreaCode;
+use ruamjai_domain::auth::{Actor, Operation};
+use ruamjai_domain::hazards::{AlertLevel, StationInput, StationKind, Thresholds, check_reading};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::areas::scope_condition;
+use crate::{Result, Store, StoreError};
+use entity::{alerts, readings, stations};
+
+/// A station as shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Station {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// What it measures.
+    pub kind: StationKind,
+    /// Its village.
+    pub village_code: AreaCode,
+    /// Where it stands.
+    pub location: Option<(f64, f64)>,
+    /// Its thresholds.
+    pub thresholds: Thresholds,
+    /// The latest reading by observation time: (value, when).
+    pub latest: Option<(f64, DateTime<Utc>)>,
+}
+
+/// What recording a reading did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadingOutcome {
+    /// The reading's id.
+    pub reading_id: i64,
+    /// The levels it crossed (alerts raised), lowest first.
+    pub raised: Vec<AlertLevel>,
+    /// True when this `op_id` had been applied before (nothing new was written).
+    pub duplicate: bool,
+}
+
+/// An alert as listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Id.
+    pub id: i64,
+    /// Station id and name.
+    pub station_id: i64,
+    /// Station name.
+    pub station: String,
+    /// What the station measures.
+    pub kind: StationKind,
+    /// Level reached.
+    pub level: AlertLevel,
+    /// Village of the station.
+    pub village_code: AreaCode,
+    /// The reading.
+    pub value: f64,
+    /// The threshold it crossed.
+    pub threshold: f64,
+    /// When the reading was taken.
+    pub observed_at: DateTime<Utc>,
+    /// When the alert was raised.
+    pub raised_at: DateTime<Utc>,
+    /// Who acknowledged it, and when.
+    pub acknowledged: Option<(i64, DateTime<Utc>)>,
+}
+
+fn thresholds_of(s: &stations::Model) -> Thresholds {
+    Thresholds {
+        watch: s.watch,
+        warning: s.warning,
+        danger: s.danger,
+    }
+}
+
+fn village(code: &str) -> AreaCode {
+    AreaCode::parse(code).expect("stored codes are valid")
+}
+
+impl Store {
+    /// Set up a station in a village the caller manages hazards in (`village_code`:
+    /// `area_not_found` otherwise).
+    pub async fn create_station(&self, actor: &Actor, input: &StationInput) -> Result<i64> {
+        if !actor.can(Operation::ManageHazards, &input.village_code) {
+            return Err(ruamjai_domain::FieldError::new("village_code", "area_not_found").into());
+        }
+        if crate::areas::entity::Entity::find_by_id(input.village_code.as_str())
+            .one(&self.db)
+            .await?
+            .is_none()
+        {
+            return Err(ruamjai_domain::FieldError::new("village_code", "area_not_found").into());
+        }
+        let m = stations::ActiveModel {
+            name: Set(input.name.clone()),
+            kind: Set(input.kind.as_str().into()),
+            village_code: Set(input.village_code.to_string()),
+            lat: Set(input.location.map(|l| l.0)),
+            lon: Set(input.location.map(|l| l.1)),
+            watch: Set(input.thresholds.watch),
+            warning: Set(input.thresholds.warning),
+            danger: Set(input.thresholds.danger),
+            active: Set(true),
+            last_reading_at: Set(None),
+            created_by: Set(Some(actor.user_id)),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(m.id)
+    }
+
+    /// Stations in `area` (or everywhere the caller sees areas), with their latest reading.
+    pub async fn stations(&self, actor: &Actor, area: Option<&AreaCode>) -> Result<Vec<Station>> {
+        let mut q = stations::Entity::find().filter(stations::Column::Active.eq(true));
+        if let Some(c) = scope_condition(
+            stations::Column::VillageCode,
+            &actor.scope(Operation::ViewAreas),
+        ) {
+            q = q.filter(c);
+        }
+        if let Some(a) = area {
+            q = q.filter(stations::Column::VillageCode.starts_with(a.as_str()));
+        }
+        let list = q
+            .order_by_asc(stations::Column::VillageCode)
+            .order_by_asc(stations::Column::Name)
+            .all(&self.db)
+            .await?;
+        let mut out = Vec::with_capacity(list.len());
+        for s in list {
+            let latest = readings::Entity::find()
+                .filter(readings::Column::StationId.eq(s.id))
+                .order_by_desc(readings::Column::ObservedAt)
+                .order_by_desc(readings::Column::Id)
+                .one(&self.db)
+                .await?
+                .map(|r| (r.value, r.observed_at));
+            out.push(Station {
+                id: s.id,
+                name: s.name.clone(),
+                kind: StationKind::parse(&s.kind).unwrap_or(StationKind::WaterLevel),
+                village_code: village(&s.village_code),
+                location: s.lat.zip(s.lon),
+                thresholds: thresholds_of(&s),
+                latest,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Record a reading (`value` as typed or sent) taken at `observed_at`, once per `op_id`.
+    /// A station the caller may not enter readings for is not found; a bad value or a time in
+    /// the future is refused on its field and nothing is written.
+    pub async fn record_reading(
+        &self,
+        actor: &Actor,
+        station_id: i64,
+        op_id: &str,
+        value: &str,
+        observed_at: DateTime<Utc>,
+    ) -> Result<ReadingOutcome> {
+        let op_id = op_id.trim();
+        if op_id.is_empty() || op_id.len() > 36 {
+            return Err(ruamjai_domain::FieldError::new("op_id", "invalid").into());
+        }
+        let station = stations::Entity::find_by_id(station_id)
+            .one(&self.db)
+            .await?
+            .filter(|s| s.active)
+            .ok_or(StoreError::NotFound)?;
+        let code = village(&station.village_code);
+        if !actor.can(Operation::RecordReadings, &code) {
+            return Err(StoreError::NotFound);
+        }
+        let kind = StationKind::parse(&station.kind).unwrap_or(StationKind::WaterLevel);
+        let now = Utc::now();
+        let value = check_reading(kind, value, observed_at, now)?;
+
+        let txn = self.db.begin().await?;
+        // Take the station (one reading of it at a time), then look for this op.
+        stations::Entity::update_many()
+            .col_expr(stations::Column::LastReadingAt, Expr::value(now))
+            .filter(stations::Column::Id.eq(station_id))
+            .exec(&txn)
+            .await?;
+        if let Some(done) = readings::Entity::find()
+            .filter(readings::Column::StationId.eq(station_id))
+            .filter(readings::Column::OpId.eq(op_id))
+            .one(&txn)
+            .await?
+        {
+            txn.rollback().await?;
+            return self.outcome_of(done.id, true).await;
+        }
+        // The reading just before this one in observation time.
+        let before = readings::Entity::find()
+            .filter(readings::Column::StationId.eq(station_id))
+            .filter(readings::Column::ObservedAt.lte(observed_at))
+            .order_by_desc(readings::Column::ObservedAt)
+            .order_by_desc(readings::Column::Id)
+            .select_only()
+            .column(readings::Column::Value)
+            .into_tuple::<f64>()
+            .one(&txn)
+            .await?;
+        let inserted = readings::ActiveModel {
+            station_id: Set(station_id),
+            op_id: Set(op_id.to_owned()),
+            value: Set(value),
+            observed_at: Set(observed_at),
+            recorded_by: Set(Some(actor.user_id)),
+            recorded_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        let reading = match inserted {
+            Ok(r) => r,
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                txn.rollback().await?;
+                let done = readings::Entity::find()
+                    .filter(readings::Column::StationId.eq(station_id))
+                    .filter(readings::Column::OpId.eq(op_id))
+                    .one(&self.db)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                return self.outcome_of(done.id, true).await;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let thresholds = thresholds_of(&station);
+        let raised = thresholds.crossed(before, value);
+        for level in &raised {
+            let threshold = thresholds
+                .levels()
+                .into_iter()
+                .find(|(l, _)| l == level)
+                .map(|(_, v)| v)
+                .expect("a crossed level is set");
+            alerts::ActiveModel {
+                station_id: Set(station_id),
+                reading_id: Set(reading.id),
+                level: Set(level.as_str().into()),
+                village_code: Set(station.village_code.clone()),
+                value: Set(value),
+                threshold: Set(threshold),
+                observed_at: Set(observed_at),
+                raised_at: Set(now),
+                acknowledged_by: Set(None),
+                acknowledged_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(ReadingOutcome {
+            reading_id: reading.id,
+            raised,
+            duplicate: false,
+        })
+    }
+
+    /// What an applied reading raised, for a retry.
+    async fn outcome_of(&self, reading_id: i64, duplicate: bool) -> Result<ReadingOutcome> {
+        let mut raised: Vec<AlertLevel> = alerts::Entity::find()
+            .filter(alerts::Column::ReadingId.eq(reading_id))
+            .all(&self.db)
+            .await?
+            .iter()
+            .filter_map(|a| AlertLevel::parse(&a.level))
+            .collect();
+        raised.sort();
+        Ok(ReadingOutcome {
+            reading_id,
+            raised,
+            duplicate,
+        })
+    }
+
+    /// Alerts in `area` (or everywhere the caller sees areas), newest first; only those not
+    /// yet acknowledged when `open_only`.
+    pub async fn alerts(
+        &self,
+        actor: &Actor,
+        area: Option<&AreaCode>,
+        open_only: bool,
+        limit: u64,
+    ) -> Result<Vec<Alert>> {
+        let mut q = alerts::Entity::find();
+        if let Some(c) = scope_condition(
+            alerts::Column::VillageCode,
+            &actor.scope(Operation::ViewAreas),
+        ) {
+            q = q.filter(c);
+        }
+        if let Some(a) = area {
+            q = q.filter(alerts::Column::VillageCode.starts_with(a.as_str()));
+        }
+        if open_only {
+            q = q.filter(alerts::Column::AcknowledgedAt.is_null());
+        }
+        let list = q
+            .order_by_desc(alerts::Column::RaisedAt)
+            .order_by_desc(alerts::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let mut names = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(list.len());
+        for a in list {
+            if !names.contains_key(&a.station_id)
+                && let Some(s) = stations::Entity::find_by_id(a.station_id)
+                    .one(&self.db)
+                    .await?
+            {
+                names.insert(a.station_id, (s.name, s.kind));
+            }
+            let (station, kind) = names
+                .get(&a.station_id)
+                .map(|(n, k)| (n.clone(), StationKind::parse(k)))
+                .unwrap_or_default();
+            out.push(Alert {
+                id: a.id,
+                station_id: a.station_id,
+                station,
+                kind: kind.unwrap_or(StationKind::WaterLevel),
+                level: AlertLevel::parse(&a.level).unwrap_or(AlertLevel::Watch),
+                village_code: village(&a.village_code),
+                value: a.value,
+                threshold: a.threshold,
+                observed_at: a.observed_at,
+                raised_at: a.raised_at,
+                acknowledged: a.acknowledged_by.zip(a.acknowledged_at),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Acknowledge an alert ("seen, acting"): the first acknowledgement is kept, later ones
+    /// change nothing. An alert outside the caller's reach is not found.
+    pub async fn acknowledge_alert(&self, actor: &Actor, alert_id: i64) -> Result<()> {
+        let a = alerts::Entity::find_by_id(alert_id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let code = village(&a.village_code);
+        if !actor.can(Operation::RecordReadings, &code)
+            && !actor.can(Operation::ManageHazards, &code)
+        {
+            return Err(StoreError::NotFound);
+        }
+        alerts::Entity::update_many()
+            .col_expr(
+                alerts::Column::AcknowledgedBy,
+                Expr::value(Some(actor.user_id)),
+            )
+            .col_expr(
+                alerts::Column::AcknowledgedAt,
+                Expr::value(Some(Utc::now())),
+            )
+            .filter(alerts::Column::Id.eq(alert_id))
+            .filter(alerts::Column::AcknowledgedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}

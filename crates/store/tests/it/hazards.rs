@@ -1,0 +1,231 @@
+use chrono::{Duration, Utc};
+use ruamjai_domain::audit::RequestMeta;
+use ruamjai_domain::auth::{Actor, Role};
+use ruamjai_domain::hazards::{AlertLevel, StationForm};
+use ruamjai_store::areas::NewVillage;
+use ruamjai_store::testing::{code, user_with_role};
+use ruamjai_store::{Store, StoreError};
+
+use crate::{TestDb, both};
+
+both!(
+    an_alert_fires_once_per_threshold_crossing,
+    a_reading_retried_five_times_at_once_lands_once,
+    readings_and_alerts_respect_area_scope,
+);
+
+async fn villages(s: &Store) {
+    for (sub, no) in [("550101", 1), ("550202", 1)] {
+        s.create_village(
+            &Actor::command_line(),
+            &code(sub),
+            NewVillage {
+                village_no: no,
+                name_th: format!("บ้านทดสอบ {sub} {no}"),
+                name_en: String::new(),
+            },
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+async fn gauge(s: &Store, actor: &Actor, village: &str) -> i64 {
+    let input = StationForm {
+        name: format!("สถานีวัดระดับน้ำ {village}"),
+        kind: "water_level".into(),
+        village_code: village.into(),
+        watch: "3".into(),
+        warning: "4".into(),
+        danger: "5".into(),
+        ..Default::default()
+    }
+    .check()
+    .unwrap();
+    s.create_station(actor, &input).await.unwrap()
+}
+
+async fn an_alert_fires_once_per_threshold_crossing(db: TestDb) {
+    let s = &db.store;
+    villages(s).await;
+    let (_, staff) = user_with_role(s, "staff@example.org", Role::Staff, Some("5501")).await;
+    let (_, op) = user_with_role(s, "op@example.org", Role::Operator, Some("55010101")).await;
+    let station = gauge(s, &staff, "55010101").await;
+    let t0 = Utc::now() - Duration::hours(12);
+    // A rising river, a plateau, a fall and a second rise; one reading an hour.
+    let levels = [2.0, 3.2, 3.5, 4.1, 4.6, 2.5, 3.1, 5.2];
+    let mut raised = Vec::new();
+    for (k, v) in levels.iter().enumerate() {
+        let r = s
+            .record_reading(
+                &op,
+                station,
+                &format!("op-{k}"),
+                &v.to_string(),
+                t0 + Duration::hours(k as i64),
+            )
+            .await
+            .unwrap();
+        assert!(!r.duplicate);
+        raised.push(r.raised);
+    }
+    use AlertLevel::*;
+    assert_eq!(
+        raised,
+        vec![
+            vec![],
+            vec![Watch],
+            vec![],
+            vec![Warning],
+            vec![],
+            vec![],
+            vec![Watch],
+            vec![Warning, Danger],
+        ]
+    );
+    let all = s.alerts(&staff, None, false, 100).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[0].level, Danger, "newest first");
+    assert_eq!(all[0].threshold, 5.0);
+    // A reading entered late (offline) is judged against the one before it in time: 2.8 after
+    // 4.6 crosses nothing; 3.05 after 2.5 crosses the watch level once.
+    let late = s
+        .record_reading(&op, station, "late-1", "2.8", t0 + Duration::minutes(270))
+        .await
+        .unwrap();
+    assert!(late.raised.is_empty());
+    let late = s
+        .record_reading(&op, station, "late-2", "3.05", t0 + Duration::minutes(330))
+        .await
+        .unwrap();
+    assert_eq!(late.raised, vec![Watch]);
+    // Acknowledged once; the first acknowledgement stays.
+    let open = s.alerts(&staff, None, true, 100).await.unwrap();
+    assert_eq!(open.len(), 6);
+    s.acknowledge_alert(&op, open[0].id).await.unwrap();
+    s.acknowledge_alert(&staff, open[0].id).await.unwrap();
+    let after = s.alerts(&staff, None, false, 100).await.unwrap();
+    let acked = after.iter().find(|a| a.id == open[0].id).unwrap();
+    assert_eq!(acked.acknowledged.map(|a| a.0), Some(op.user_id));
+    assert_eq!(s.alerts(&staff, None, true, 100).await.unwrap().len(), 5);
+    // A slip is refused on its field and writes nothing.
+    match s
+        .record_reading(&op, station, "bad", "99", t0 + Duration::hours(9))
+        .await
+    {
+        Err(StoreError::Invalid(e)) => {
+            assert_eq!((e.0[0].field, e.0[0].code), ("value", "out_of_range"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let latest = s.stations(&staff, None).await.unwrap()[0].latest.unwrap();
+    assert_eq!(latest.0, 5.2);
+}
+
+async fn a_reading_retried_five_times_at_once_lands_once(db: TestDb) {
+    let s = &db.store;
+    villages(s).await;
+    let (_, staff) = user_with_role(s, "staff@example.org", Role::Staff, Some("5501")).await;
+    let station = gauge(s, &staff, "55010101").await;
+    let at = Utc::now() - Duration::minutes(5);
+    let mut tasks = Vec::new();
+    for _ in 0..5 {
+        let (s, staff) = (s.clone(), staff.clone());
+        tasks.push(tokio::spawn(async move {
+            s.record_reading(&staff, station, "same-op", "4.4", at)
+                .await
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap().unwrap());
+    }
+    assert_eq!(results.iter().filter(|r| !r.duplicate).count(), 1);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.reading_id == results[0].reading_id)
+    );
+    assert!(
+        results
+            .iter()
+            .all(|r| r.raised == vec![AlertLevel::Watch, AlertLevel::Warning])
+    );
+    assert_eq!(s.alerts(&staff, None, false, 100).await.unwrap().len(), 2);
+    // And once more, later.
+    let again = s
+        .record_reading(&staff, station, "same-op", "4.4", at)
+        .await
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(s.alerts(&staff, None, false, 100).await.unwrap().len(), 2);
+}
+
+async fn readings_and_alerts_respect_area_scope(db: TestDb) {
+    let s = &db.store;
+    villages(s).await;
+    let (_, staff) = user_with_role(s, "staff@example.org", Role::Staff, Some("5501")).await;
+    let (_, other) = user_with_role(s, "other@example.org", Role::Staff, Some("5502")).await;
+    let (_, op_other) =
+        user_with_role(s, "op2@example.org", Role::Operator, Some("55020201")).await;
+    let (_, viewer) = user_with_role(s, "viewer@example.org", Role::Viewer, Some("5501")).await;
+    let ours = gauge(s, &staff, "55010101").await;
+    let theirs = gauge(s, &other, "55020201").await;
+    // Nobody sets up a station outside their area.
+    let input = StationForm {
+        name: "x".into(),
+        kind: "rain".into(),
+        village_code: "55020201".into(),
+        ..Default::default()
+    }
+    .check()
+    .unwrap();
+    match s.create_station(&staff, &input).await {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.0[0].field, "village_code"),
+        other => panic!("{other:?}"),
+    }
+    let now = Utc::now();
+    s.record_reading(&staff, ours, "a", "4.2", now)
+        .await
+        .unwrap();
+    s.record_reading(&other, theirs, "b", "3.1", now)
+        .await
+        .unwrap();
+    // Readings: another district's station, or a viewer, is not found.
+    for (who, st) in [
+        (&op_other, ours),
+        (&other, ours),
+        (&viewer, ours),
+        (&staff, theirs),
+    ] {
+        assert!(matches!(
+            s.record_reading(who, st, "c", "3.0", now).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    // Lists hold only what the caller's area holds; the viewer sees their district's.
+    let levels = |v: Vec<ruamjai_store::hazards::Alert>| -> Vec<String> {
+        v.iter().map(|a| a.village_code.to_string()).collect()
+    };
+    assert_eq!(
+        levels(s.alerts(&staff, None, false, 100).await.unwrap()),
+        ["55010101", "55010101"]
+    );
+    assert_eq!(
+        levels(s.alerts(&other, None, false, 100).await.unwrap()),
+        ["55020201"]
+    );
+    assert_eq!(s.alerts(&viewer, None, false, 100).await.unwrap().len(), 2);
+    assert_eq!(s.stations(&other, None).await.unwrap().len(), 1);
+    // Acknowledging another district's alert: not found.
+    let theirs_alert = s.alerts(&other, None, false, 100).await.unwrap()[0].id;
+    assert!(matches!(
+        s.acknowledge_alert(&staff, theirs_alert).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.acknowledge_alert(&viewer, theirs_alert).await,
+        Err(StoreError::NotFound)
+    ));
+}
