@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod demo_care;
 mod demo_data;
+mod geo;
 mod link;
 mod linkage;
 mod network;
@@ -72,6 +73,10 @@ enum Command {
     /// RIGHT.csv`), or in the product (`registry --area CODE`, `roll FILE --programme ID`).
     #[command(subcommand)]
     Link(Box<link::LinkCommand>),
+    /// Hazard exposure with no database: which points lie inside which zones
+    /// (`exposure --points POINTS.csv --zones ZONES.geojson --out OUT.csv`).
+    #[command(subcommand)]
+    Geo(geo::GeoCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,6 +269,7 @@ async fn main() -> anyhow::Result<()> {
             link::LinkCommand::Roll(a) => linkage::roll(&cli.store(&file).await?, a).await,
             standalone => link::run(standalone),
         },
+        Command::Geo(cmd) => geo::run(cmd),
     }
 }
 

@@ -490,3 +490,93 @@ fn link_dedup_finds_the_same_person_written_twice() {
     assert!(err.contains("มือถือ"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `ruamjai geo exposure` needs no database: points inside, on the edge of, in the hole of and
+/// outside two overlapping zones (one a multipolygon) give exactly the expected rows in point
+/// then zone order; a bad zone is named by its feature and a bad point row by its line.
+#[test]
+fn geo_exposure_lists_every_point_in_every_zone() {
+    let dir = std::env::temp_dir().join(format!("ruamjai-geo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let zones = dir.join("zones.geojson");
+    std::fs::write(
+        &zones,
+        r#"{"type":"FeatureCollection","features":[
+  {"type":"Feature","id":"flood-1","properties":{"kind":"flood"},"geometry":{"type":"Polygon",
+   "coordinates":[[[100.0,18.0],[101.0,18.0],[101.0,19.0],[100.0,19.0],[100.0,18.0]],
+                  [[100.4,18.4],[100.6,18.4],[100.6,18.6],[100.4,18.6],[100.4,18.4]]]}},
+  {"type":"Feature","properties":{"id":"slide-2"},"geometry":{"type":"MultiPolygon",
+   "coordinates":[[[[100.8,18.8],[101.5,18.8],[101.5,19.5],[100.8,19.5],[100.8,18.8]]],
+                  [[[99.0,17.0],[99.5,17.0],[99.5,17.5],[99.0,17.0]]]]}}
+]}"#,
+    )
+    .unwrap();
+    let points = dir.join("points.csv");
+    std::fs::write(
+        &points,
+        "id,lat,lon\n\
+         in-flood,18.2,100.2\n\
+         in-hole,18.5,100.5\n\
+         on-edge,18.0,100.5\n\
+         in-both,18.9,100.9\n\
+         far-part,17.1,99.4\n\
+         outside,20.0,100.0\n\
+         no-home,,\n",
+    )
+    .unwrap();
+    let out = dir.join("out.csv");
+    let args = |zones: &std::path::Path, points: &std::path::Path| {
+        vec![
+            "geo".to_string(),
+            "exposure".into(),
+            "--points".into(),
+            points.to_str().unwrap().into(),
+            "--zones".into(),
+            zones.to_str().unwrap().into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ]
+    };
+    let run = |a: Vec<String>| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        ruamjai("sqlite:///nonexistent/never-opened.db", &a)
+    };
+    let (ok, _, err) = run(args(&zones, &points));
+    assert!(ok, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "point_id,zone_id\n\
+         in-flood,flood-1\n\
+         on-edge,flood-1\n\
+         in-both,flood-1\n\
+         in-both,slide-2\n\
+         far-part,slide-2\n"
+    );
+    assert!(err.contains("6 points (1 without a location"), "{err}");
+
+    let bad_zones = dir.join("bad.geojson");
+    std::fs::write(
+        &bad_zones,
+        r#"{"type":"FeatureCollection","features":[
+  {"type":"Feature","id":"ok","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}},
+  {"type":"Feature","id":"open-ring","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}}
+]}"#,
+    )
+    .unwrap();
+    let (ok, _, err) = run(args(&bad_zones, &points));
+    assert!(!ok);
+    assert!(
+        err.contains(r#"feature at index 1 (id "open-ring")"#) && err.contains("not closed"),
+        "{err}"
+    );
+
+    let bad_points = dir.join("bad.csv");
+    std::fs::write(&bad_points, "id,lat,lon\na,18.2,100.2\nb,18.2,east\n").unwrap();
+    let (ok, _, err) = run(args(&zones, &bad_points));
+    assert!(!ok);
+    assert!(
+        err.contains("line 3: longitude \"east\" is not a number"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
