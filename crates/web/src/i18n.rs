@@ -118,6 +118,7 @@ mod tests {
             include_str!("../locales/th/care.ftl"),
             include_str!("../locales/th/field.ftl"),
             include_str!("../locales/th/linkage.ftl"),
+            include_str!("../locales/th/hazards.ftl"),
         ]
         .concat();
         let en = [
@@ -127,6 +128,7 @@ mod tests {
             include_str!("../locales/en/care.ftl"),
             include_str!("../locales/en/field.ftl"),
             include_str!("../locales/en/linkage.ftl"),
+            include_str!("../locales/en/hazards.ftl"),
         ]
         .concat();
         let keys = |s: &str| -> Vec<String> {

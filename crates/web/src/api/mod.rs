@@ -6,6 +6,7 @@
 mod areas;
 mod audit;
 mod care;
+mod hazards;
 mod me;
 mod network;
 mod registry;
@@ -86,6 +87,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(care::my_visits))
         .routes(routes!(care::sync_visits))
         .routes(routes!(care::person_visits))
+        .routes(routes!(hazards::list_stations))
+        .routes(routes!(hazards::record_reading))
+        .routes(routes!(hazards::list_alerts))
+        .routes(routes!(hazards::acknowledge_alert))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(care::upload_photo))

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod care;
 mod field;
+mod hazards;
 pub(crate) mod imports;
 mod linkage;
 mod network;
@@ -83,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .merge(care::routes())
         .merge(assistance::routes())
         .merge(linkage::routes())
+        .merge(hazards::routes())
         .merge(field::routes())
 }
 

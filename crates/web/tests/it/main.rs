@@ -4,6 +4,7 @@
 mod api;
 mod assistance_ui;
 mod care_ui;
+mod hazards_ui;
 mod network_ui;
 mod openapi;
 mod registry_api;

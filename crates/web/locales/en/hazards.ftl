@@ -1,0 +1,31 @@
+## Disaster watch: stations, readings, alerts
+
+nav-hazards = Disaster watch
+hazards-title = Disaster watch
+hazards-intro = Stations run by community volunteers (water level, rainfall, PM2.5), their readings, and the alerts raised when a reading crosses a threshold.
+alerts-open = Alerts nobody has acknowledged yet
+alerts-none = No alert is waiting.
+alert-threshold = threshold
+alert-ack = Acknowledge: we are acting
+alert-level-watch = Watch
+alert-level-warning = Warning
+alert-level-danger = Evacuate
+stations-title = Watch stations
+stations-none = No station in your areas yet.
+station-kind = Kind of station
+station-kind-water_level = Water level
+station-kind-rain = Rainfall
+station-kind-pm25 = PM2.5 dust
+station-latest = Latest
+station-no-reading = No reading yet
+station-thresholds = Alert thresholds
+station-thresholds-hint = The reading at which each level is raised. Any may be left empty, but a higher level needs a higher value.
+station-add = Add a station
+station-name = Station name
+station-village = Village where it stands
+station-lat = Latitude
+station-lon = Longitude
+reading-value = Reading
+reading-time = Time of the reading
+reading-time-hint = Leave empty if you have just read it.
+reading-record = Record the reading

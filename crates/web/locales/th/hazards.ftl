@@ -1,0 +1,31 @@
+## Disaster watch: stations, readings, alerts
+
+nav-hazards = เฝ้าระวังภัย
+hazards-title = เฝ้าระวังภัยพิบัติ
+hazards-intro = สถานีที่อาสาสมัครในชุมชนดูแล (ระดับน้ำ ปริมาณฝน ฝุ่น PM2.5) ค่าที่อ่านได้ และสัญญาณเตือนเมื่อค่าเกินเกณฑ์
+alerts-open = สัญญาณเตือนที่ยังไม่มีผู้รับทราบ
+alerts-none = ไม่มีสัญญาณเตือนที่ค้างอยู่
+alert-threshold = เกณฑ์
+alert-ack = รับทราบแล้ว กำลังดำเนินการ
+alert-level-watch = เฝ้าระวัง
+alert-level-warning = เตือนภัย
+alert-level-danger = อพยพ
+stations-title = สถานีเฝ้าระวัง
+stations-none = ยังไม่มีสถานีในพื้นที่ของท่าน
+station-kind = ชนิดสถานี
+station-kind-water_level = วัดระดับน้ำ
+station-kind-rain = วัดปริมาณฝน
+station-kind-pm25 = วัดฝุ่น PM2.5
+station-latest = ค่าล่าสุด
+station-no-reading = ยังไม่มีการอ่านค่า
+station-thresholds = เกณฑ์เตือน
+station-thresholds-hint = ค่าที่ถึงแล้วจะแจ้งเตือนแต่ละระดับ ไม่ต้องกรอกทุกระดับ แต่ระดับที่สูงกว่าต้องมีค่ามากกว่า
+station-add = เพิ่มสถานี
+station-name = ชื่อสถานี
+station-village = หมู่บ้านที่ตั้ง
+station-lat = ละติจูด
+station-lon = ลองจิจูด
+reading-value = ค่าที่อ่านได้
+reading-time = เวลาที่อ่าน
+reading-time-hint = เว้นว่างไว้หากเพิ่งอ่านเดี๋ยวนี้
+reading-record = บันทึกค่า

@@ -1,0 +1,223 @@
+//! Disaster watch pages: the stations of the caller's areas with their latest reading and the
+//! level it reaches, a reading form on each (for the volunteers who read the gauges), the alerts
+//! not yet acknowledged, and setting a station up.
+//!
+//! Each reading form carries an id made when the page was drawn: sending the same form twice
+//! (a double tap, a retry after a dropped connection, the back button) records it once.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use ruamjai_domain::FieldError;
+use ruamjai_domain::auth::Operation;
+use ruamjai_domain::care::visit::parse_time;
+use ruamjai_domain::hazards::{AlertLevel, StationForm, StationKind};
+use ruamjai_store::StoreError;
+use ruamjai_store::hazards::{Alert, Station};
+
+use super::{FormErrors, Page, Signed, Typed, form_errors, see_other, typed, unprocessable};
+use crate::AppState;
+use crate::error::WebError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/hazards", get(home))
+        .route("/hazards/stations", post(create_station))
+        .route("/hazards/stations/{id}/readings", post(record_reading))
+        .route("/hazards/alerts/{id}/ack", post(acknowledge))
+}
+
+/// Which form the values and errors on the page belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Focus {
+    None,
+    Station,
+    Reading(i64),
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "hazards.html")]
+struct HazardsPage {
+    page: Page,
+    stations: Vec<Station>,
+    alerts: Vec<Alert>,
+    can_create: bool,
+    f: Typed,
+    errors: FormErrors,
+    focus: Focus,
+    /// The id of a reading form drawn now.
+    op_id: String,
+}
+
+impl HazardsPage {
+    fn v(&self, k: &str) -> String {
+        typed(&self.f, k)
+    }
+    fn kinds(&self) -> &'static [StationKind] {
+        StationKind::ALL
+    }
+    /// Errors of one station's reading form.
+    fn reading_error(&self, station: &i64) -> Option<String> {
+        if self.focus != Focus::Reading(*station) {
+            return None;
+        }
+        self.errors
+            .get("value")
+            .or_else(|| self.errors.get("observed_at"))
+            .map(str::to_owned)
+    }
+    /// The value typed into a station's reading form when it was refused.
+    fn reading_value(&self, station: &i64) -> String {
+        if self.focus == Focus::Reading(*station) {
+            self.v("value")
+        } else {
+            String::new()
+        }
+    }
+    fn may_read(&self, s: &Station) -> bool {
+        self.page.may(Operation::RecordReadings, &s.village_code)
+    }
+    fn may_ack(&self, a: &Alert) -> bool {
+        self.page.may(Operation::RecordReadings, &a.village_code)
+            || self.page.may(Operation::ManageHazards, &a.village_code)
+    }
+    fn level(&self, s: &Station) -> Option<AlertLevel> {
+        s.latest.and_then(|(v, _)| s.thresholds.level_of(v))
+    }
+    fn level_name(&self, l: &AlertLevel) -> String {
+        self.page.code("alert-level", l.as_str())
+    }
+    fn reading(&self, value: &f64, kind: &StationKind) -> String {
+        format!("{value} {}", kind.unit())
+    }
+    fn thresholds(&self, s: &Station) -> String {
+        s.thresholds
+            .levels()
+            .iter()
+            .map(|(l, v)| format!("{} {v}", self.level_name(l)))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+async fn hazards_page(
+    state: &AppState,
+    s: Signed,
+    f: Typed,
+    errors: FormErrors,
+    focus: Focus,
+) -> Result<HazardsPage, WebError> {
+    let actor = &s.caller.actor;
+    let stations = state.store.stations(actor, None).await?;
+    let alerts = state.store.alerts(actor, None, true, 100).await?;
+    Ok(HazardsPage {
+        can_create: actor.can_somewhere(Operation::ManageHazards),
+        page: s.page,
+        stations,
+        alerts,
+        f,
+        errors,
+        focus,
+        op_id: uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+fn viewer(s: &Signed) -> Result<(), WebError> {
+    if s.caller.actor.can_somewhere(Operation::ViewAreas) {
+        Ok(())
+    } else {
+        Err(WebError::NotFound)
+    }
+}
+
+async fn home(State(state): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    viewer(&s)?;
+    Ok(
+        hazards_page(&state, s, Typed::new(), FormErrors::default(), Focus::None)
+            .await?
+            .into_response(),
+    )
+}
+
+async fn create_station(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(t): Form<Typed>,
+) -> Result<Response, WebError> {
+    let form = StationForm {
+        name: typed(&t, "name"),
+        kind: typed(&t, "kind"),
+        village_code: typed(&t, "village_code"),
+        lat: typed(&t, "lat"),
+        lon: typed(&t, "lon"),
+        watch: typed(&t, "watch"),
+        warning: typed(&t, "warning"),
+        danger: typed(&t, "danger"),
+    };
+    let result = match form.check() {
+        Ok(input) => state
+            .store
+            .create_station(&s.caller.actor, &input)
+            .await
+            .map(|_| ()),
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(()) => Ok(see_other("/hazards")),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(
+                hazards_page(&state, s, t, errors, Focus::Station).await?,
+            ))
+        }
+    }
+}
+
+async fn record_reading(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(t): Form<Typed>,
+) -> Result<Response, WebError> {
+    let observed_at = match typed(&t, "observed_at").trim() {
+        "" => Ok(Utc::now()),
+        raw => parse_time(raw)
+            .ok_or_else(|| StoreError::from(FieldError::new("observed_at", "datetime_invalid"))),
+    };
+    let result = match observed_at {
+        Ok(at) => state
+            .store
+            .record_reading(
+                &s.caller.actor,
+                id,
+                &typed(&t, "op_id"),
+                &typed(&t, "value"),
+                at,
+            )
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/hazards#station-{id}"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(
+                hazards_page(&state, s, t, errors, Focus::Reading(id)).await?,
+            ))
+        }
+    }
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    state.store.acknowledge_alert(&s.caller.actor, id).await?;
+    Ok(see_other("/hazards"))
+}

@@ -1,0 +1,217 @@
+//! Disaster watch through the pages: a station set up (a slip in its thresholds first), a
+//! reading sent twice from one form landing once and raising its alerts, a slip refused next
+//! to its field, an alert acknowledged — and nothing of another district.
+
+use axum::http::StatusCode;
+use ruamjai_domain::audit::RequestMeta;
+use ruamjai_domain::auth::{Actor, Role};
+use ruamjai_store::areas::NewVillage;
+use ruamjai_store::testing::{TestDb, code, user_with_role};
+
+use crate::{Client, both, token_client};
+
+both!(
+    a_station_its_readings_and_their_alerts,
+    a_sensor_pushes_readings_through_the_api_once_each,
+);
+
+async fn a_station_its_readings_and_their_alerts(db: TestDb) {
+    for sub in ["550101", "550202"] {
+        db.store
+            .create_village(
+                &Actor::command_line(),
+                &code(sub),
+                NewVillage {
+                    village_no: 1,
+                    name_th: "บ้านริมน้ำ".into(),
+                    name_en: String::new(),
+                },
+                &RequestMeta::default(),
+            )
+            .await
+            .unwrap();
+    }
+    user_with_role(&db.store, "staff@example.org", Role::Staff, Some("5501")).await;
+    user_with_role(
+        &db.store,
+        "op@example.org",
+        Role::Operator,
+        Some("55010101"),
+    )
+    .await;
+    user_with_role(&db.store, "other@example.org", Role::Staff, Some("5502")).await;
+    let mut staff = Client::new(&db);
+    staff.login("staff@example.org").await;
+
+    let station = |watch: &'static str| {
+        [
+            ("name", "สถานีวัดระดับน้ำน่าน"),
+            ("kind", "water_level"),
+            ("village_code", "55010101"),
+            ("watch", watch),
+            ("warning", "4"),
+            ("danger", "5"),
+        ]
+    };
+    let res = staff.post_form("/hazards/stations", &station("4.5")).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"warning-error\""), "{}", res.body);
+    let res = staff.post_form("/hazards/stations", &station("3")).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let stations = db
+        .store
+        .stations(&Actor::command_line(), None)
+        .await
+        .unwrap();
+    assert_eq!(stations.len(), 1);
+    let id = stations[0].id;
+
+    // The volunteer of the village reads the gauge; the form is sent twice.
+    let mut op = Client::new(&db);
+    op.login("op@example.org").await;
+    let page = op.get("/hazards").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let op_id = page
+        .body
+        .split("name=\"op_id\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let path = format!("/hazards/stations/{id}/readings");
+    for _ in 0..2 {
+        let res = op
+            .post_form(&path, &[("op_id", &op_id), ("value", "4.3")])
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+    }
+    let alerts = db
+        .store
+        .alerts(&Actor::command_line(), None, false, 10)
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 2, "watch and warning, once");
+    let page = op.get("/hazards").await;
+    assert!(page.body.contains("4.3 m"));
+    assert_eq!(page.body.matches("data-alert=").count(), 2);
+
+    // A slip: refused next to the field, nothing written.
+    let res = op
+        .post_form(&path, &[("op_id", "another"), ("value", "470")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains(&format!("id=\"value-{id}-error\"")));
+    assert!(res.body.contains("value=\"470\""));
+
+    // Acknowledged by the volunteer: off the open list.
+    let res = op
+        .post_form(&format!("/hazards/alerts/{}/ack", alerts[0].id), &[])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        op.get("/hazards").await.body.matches("data-alert=").count(),
+        1
+    );
+
+    // Another district sees neither the station nor its alerts, and cannot write to them.
+    let mut other = Client::new(&db);
+    other.login("other@example.org").await;
+    let page = other.get("/hazards").await;
+    assert!(!page.body.contains("สถานีวัดระดับน้ำน่าน"));
+    assert_eq!(
+        other
+            .post_form(&path, &[("op_id", "x"), ("value", "3")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .post_form(&format!("/hazards/alerts/{}/ack", alerts[1].id), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn a_sensor_pushes_readings_through_the_api_once_each(db: TestDb) {
+    db.store
+        .create_village(
+            &Actor::command_line(),
+            &code("550101"),
+            NewVillage {
+                village_no: 1,
+                name_th: "บ้านริมน้ำ".into(),
+                name_en: String::new(),
+            },
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    let (_, staff) =
+        user_with_role(&db.store, "staff@example.org", Role::Staff, Some("5501")).await;
+    let input = ruamjai_domain::hazards::StationForm {
+        name: "เครื่องวัดฝุ่น รพ.สต.".into(),
+        kind: "pm25".into(),
+        village_code: "55010101".into(),
+        watch: "37.5".into(),
+        warning: "75".into(),
+        danger: "".into(),
+        ..Default::default()
+    }
+    .check()
+    .unwrap();
+    let id = db.store.create_station(&staff, &input).await.unwrap();
+    let (mut sensor, _) =
+        token_client(&db, "sensor@example.org", Role::Operator, Some("55010101")).await;
+    let path = format!("/api/v1/stations/{id}/readings");
+    let body =
+        serde_json::json!({"op_id": "pm-0001", "value": 80, "observed_at": "2026-12-06T08:00"});
+    let first = sensor.json("POST", &path, body.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(
+        first.json()["raised"],
+        serde_json::json!(["watch", "warning"])
+    );
+    let again = sensor.json("POST", &path, body).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["duplicate"], true);
+    assert_eq!(again.json()["reading_id"], first.json()["reading_id"]);
+    // A slip names its field.
+    let bad = sensor
+        .json(
+            "POST",
+            &path,
+            serde_json::json!({"op_id": "pm-0002", "value": "eighty"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["errors"][0]["field"], "value");
+    let alerts = sensor.get("/api/v1/alerts").await.json();
+    assert_eq!(alerts["items"].as_array().unwrap().len(), 2);
+    let stations = sensor.get("/api/v1/stations?area=5501").await.json();
+    assert_eq!(stations["items"][0]["latest_value"], 80.0);
+    assert_eq!(stations["items"][0]["level"], "warning");
+    // Outside the sensor's village: not found.
+    let (mut elsewhere, _) =
+        token_client(&db, "x@example.org", Role::Operator, Some("5502")).await;
+    let res = elsewhere
+        .json("POST", &path, serde_json::json!({"op_id": "x", "value": 1}))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let ack = sensor
+        .json(
+            "POST",
+            &format!("/api/v1/alerts/{}/acknowledge", alerts["items"][0]["id"]),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(ack.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        sensor.get("/api/v1/alerts").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
