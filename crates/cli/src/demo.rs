@@ -1,6 +1,8 @@
 //! `ruamjai demo`: a fresh SQLite file with Nan province set up as a demo, accounts for each
 //! role with random passwords printed once, then the server.
 
+mod hazards;
+
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -651,6 +653,13 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         "care: {visits} home visits, plans and an issue group in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    let alerts = hazards::fill(
+        &store,
+        &actor("admin@demo.ruamjai.local").await?,
+        &actor("osm@demo.ruamjai.local").await?,
+    )
+    .await?;
+    println!("disaster watch: 2 stations, 40 readings, {alerts} alerts");
     println!("ruamjai demo — {}", args.file.display());
     println!("Demo accounts (passwords are shown only now):");
     for (email, password, role, area) in &printed {
