@@ -164,19 +164,21 @@ fn csv_field(id: &str) -> Vec<u8> {
     }
 }
 
-/// Processes one piece of whole lines: `Ok((output, summary))` or `Err((line index within
-/// the piece, problem))`.
+/// Processes one piece of whole lines: `Ok((output, summary, line breaks))` or `Err((line
+/// index within the piece, problem))`.
 fn piece(
     zones: &ZoneSet,
     zone_fields: &[Vec<u8>],
     cols: Columns,
     text: &[u8],
-) -> Result<(Vec<u8>, Summary), (u64, String)> {
+) -> Result<(Vec<u8>, Summary, u64), (u64, String)> {
     let mut out = Vec::with_capacity(text.len() / 4);
     let mut sum = Summary::default();
     let mut fields = Vec::with_capacity(cols.count);
     let mut found = Vec::new();
+    let mut breaks = 0;
     for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+        breaks = n as u64;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.trim_ascii().is_empty() {
             continue;
@@ -215,7 +217,7 @@ fn piece(
             out.push(b'\n');
         }
     }
-    Ok((out, sum))
+    Ok((out, sum, breaks))
 }
 
 /// Cuts `text` (whole lines) into about `n` pieces at line ends.
@@ -238,10 +240,6 @@ fn pieces(text: &[u8], n: usize) -> Vec<&[u8]> {
     out
 }
 
-fn count_lines(text: &[u8]) -> u64 {
-    text.iter().filter(|&&b| b == b'\n').count() as u64
-}
-
 /// Reads points CSV from `input`, writes `point_id,zone_id` rows (with that header) to `out`.
 /// `progress` is called with the bytes of input consumed so far.
 pub fn run<R: Read, W: Write>(
@@ -262,35 +260,30 @@ fn run_chunked<R: Read, W: Write>(
 ) -> Result<Summary, ExposureError> {
     let zone_fields: Vec<Vec<u8>> = zones.ids().iter().map(|id| csv_field(id)).collect();
     out.write_all(b"point_id,zone_id\n")?;
-    let mut buf: Vec<u8> = Vec::with_capacity(chunk + 4096);
+    // One buffer for the whole run, never zeroed again: fresh memory is slow to come by.
+    let mut buf: Vec<u8> = vec![0; chunk.max(1)];
+    let mut filled = 0; // buf[..filled] holds unread text, starting at a line start
     let mut cols: Option<Columns> = None;
     let mut line_no: u64 = 1; // the line number of buf's first line
     let mut consumed: u64 = 0;
     let mut sum = Summary::default();
     let threads = rayon::current_num_threads() * 4;
     let mut eof = false;
-    while !eof || !buf.is_empty() {
-        // Fill the buffer up to the chunk size (more if one line is longer than that).
-        while !eof && buf.len() < chunk {
-            let start = buf.len();
-            buf.resize(chunk.max(start + 4096), 0);
-            let n = input.read(&mut buf[start..])?;
-            buf.truncate(start + n);
+    while !eof || filled > 0 {
+        // Fill the buffer (grown when one line is longer than it).
+        while !eof && filled < buf.len() {
+            let n = input.read(&mut buf[filled..])?;
+            filled += n;
             eof = n == 0;
         }
         let end = if eof {
-            buf.len()
+            filled
         } else {
-            match buf.iter().rposition(|&b| b == b'\n') {
+            match buf[..filled].iter().rposition(|&b| b == b'\n') {
                 Some(k) => k + 1,
                 None => {
-                    // One line longer than a chunk: read on.
-                    buf.reserve(chunk);
-                    let start = buf.len();
-                    buf.resize(start + chunk, 0);
-                    let n = input.read(&mut buf[start..])?;
-                    buf.truncate(start + n);
-                    eof = n == 0;
+                    let len = buf.len();
+                    buf.resize(len * 2, 0);
                     continue;
                 }
             }
@@ -319,11 +312,12 @@ fn run_chunked<R: Read, W: Write>(
             .map(|p| piece(zones, &zone_fields, c, p))
             .collect();
         let mut offset = first_line;
-        for (p, r) in parts.iter().zip(results) {
+        for r in results {
             match r {
-                Ok((bytes, s)) => {
+                Ok((bytes, s, lines)) => {
                     out.write_all(&bytes)?;
                     sum.add(&s);
+                    offset += lines;
                 }
                 Err((n, problem)) => {
                     return Err(ExposureError::Row {
@@ -332,12 +326,12 @@ fn run_chunked<R: Read, W: Write>(
                     });
                 }
             }
-            offset += count_lines(p);
         }
-        line_no += count_lines(&buf[..end]);
+        line_no = offset;
         consumed += end as u64;
         progress(consumed);
-        buf.drain(..end);
+        buf.copy_within(end..filled, 0);
+        filled -= end;
     }
     if cols.is_none() {
         return Err(ExposureError::Header("the file is empty".into()));

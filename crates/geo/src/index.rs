@@ -24,6 +24,9 @@ pub(crate) struct Grid {
     nx: usize,
     ny: usize,
     starts: Vec<u32>,
+    /// One bit per cell: does any polygon reach it? (Small enough to stay in cache, so the
+    /// many points in empty cells never touch `starts`.)
+    occupied: Vec<u64>,
     /// `polygon << 1 | INSIDE?`, in polygon order within a cell.
     entries: Vec<u32>,
 }
@@ -63,6 +66,7 @@ impl Grid {
             nx,
             ny,
             starts: Vec::new(),
+            occupied: Vec::new(),
             entries: Vec::new(),
         };
         let per_poly: Vec<Vec<u32>> = polys
@@ -89,7 +93,14 @@ impl Grid {
                 fill[cell] += 1;
             }
         }
+        let mut occupied = vec![0u64; (nx * ny).div_ceil(64)];
+        for c in 0..nx * ny {
+            if starts[c + 1] > starts[c] {
+                occupied[c / 64] |= 1 << (c % 64);
+            }
+        }
         grid.starts = starts;
+        grid.occupied = occupied;
         grid.entries = entries;
         grid
     }
@@ -154,6 +165,9 @@ impl Grid {
             return &[];
         }
         let cell = self.row(y) * self.nx + self.col(x);
+        if self.occupied[cell / 64] & (1 << (cell % 64)) == 0 {
+            return &[];
+        }
         &self.entries[self.starts[cell] as usize..self.starts[cell + 1] as usize]
     }
 

@@ -22,6 +22,7 @@
 //! through `serde_json` directly lets every error name its feature, polygon, ring and position.
 
 pub mod exposure;
+mod fast_json;
 mod index;
 pub mod polygon;
 pub mod zones;

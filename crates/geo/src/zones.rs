@@ -259,9 +259,18 @@ fn clean_zone(polygons: &[Vec<Vec<Pt>>]) -> Result<Vec<Vec<Vec<Pt>>>, Problem> {
 }
 
 /// Reads GeoJSON text into zone inputs (structure only; geometry is validated by
-/// [`ZoneSet::new`]).
+/// [`ZoneSet::new`]). Well-formed input is read by a typed fast path; anything it does not take
+/// is read again through a `serde_json::Value` so the error can name the feature.
 pub fn parse_geojson(text: &str) -> Result<Vec<ZoneInput>, ZoneError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(zones) = crate::fast_json::parse(text) {
+        return Ok(zones);
+    }
+    parse_value(text)
+}
+
+/// The careful way: through a `serde_json::Value`, naming the feature at fault.
+fn parse_value(text: &str) -> Result<Vec<ZoneInput>, ZoneError> {
     let v: Value = serde_json::from_str(text).map_err(|e| ZoneError::NotGeoJson(e.to_string()))?;
     let kind = v.get("type").and_then(Value::as_str).unwrap_or("");
     match kind {
@@ -294,7 +303,7 @@ pub fn parse_geojson(text: &str) -> Result<Vec<ZoneInput>, ZoneError> {
 }
 
 /// An id value as text: strings as they are, numbers as written.
-fn id_text(v: &Value) -> Option<String> {
+pub(crate) fn id_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -550,6 +559,46 @@ mod tests {
         }])
         .unwrap_err();
         assert!(e.to_string().contains("not a finite number"), "{e}");
+    }
+
+    #[test]
+    fn the_fast_and_the_careful_reader_agree() {
+        let texts = [
+            fc(&[&feature(
+                r#""a""#,
+                r#"{"type":"Polygon","coordinates":[[[0,0,5],[1,0,5],[1,1,5],[0,0,5]],[]]}"#,
+            )]),
+            fc(&[
+                &feature(
+                    "12",
+                    r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[2,0],[3,0],[3,1],[2,0]],[[2.1,0.1],[2.2,0.1],[2.2,0.2],[2.1,0.1]]]]}"#,
+                ),
+                r#"{"type":"Feature","properties":{"id":7.5},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}"#,
+                r#"{"type":"Feature","id":null,"properties":null,"geometry":{"type":"Polygon","coordinates":[]}}"#,
+            ]),
+            r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}"#.to_string(),
+            feature(
+                r#""f""#,
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#,
+            ),
+        ];
+        for t in &texts {
+            let fast = crate::fast_json::parse(t);
+            assert!(fast.is_some() || t.contains("[]]"), "{t}");
+            if let Some(fast) = fast {
+                assert_eq!(fast, parse_value(t).unwrap(), "{t}");
+            }
+        }
+        // Whatever the fast reader refuses is read carefully.
+        let odd = fc(&[&feature(
+            r#""x""#,
+            r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]],[]]}"#,
+        )]);
+        assert!(crate::fast_json::parse(&odd).is_none());
+        assert_eq!(
+            parse_geojson(&odd).unwrap()[0].polygons[0][1],
+            Vec::<Pt>::new()
+        );
     }
 
     #[test]
