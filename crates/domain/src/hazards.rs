@@ -236,6 +236,74 @@ impl StationForm {
     }
 }
 
+impl StationKind {
+    /// The hazard an alert of this station's kind is about (to open an incident from it).
+    pub const fn hazard(self) -> HazardKind {
+        match self {
+            Self::WaterLevel => HazardKind::Flood,
+            Self::Rain => HazardKind::FlashFlood,
+            Self::Pm25 => HazardKind::Haze,
+        }
+    }
+}
+
+/// An incident as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IncidentForm {
+    /// Hazard kind code.
+    pub kind: String,
+    /// The area it strikes (any level).
+    pub area_code: String,
+    /// A short title (`น้ำท่วมบ้านผาสิงห์ หมู่ 3`).
+    pub title: String,
+    /// When it began: RFC 3339 or Thai wall-clock; now when empty.
+    pub started_at: String,
+}
+
+/// A checked incident.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentInput {
+    /// Kind.
+    pub kind: HazardKind,
+    /// Area.
+    pub area: crate::areas::AreaCode,
+    /// Title.
+    pub title: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+}
+
+impl IncidentForm {
+    /// Check every field against `now`.
+    pub fn check(&self, now: DateTime<Utc>) -> Result<IncidentInput, Invalid> {
+        let mut e = Vec::new();
+        let kind = choice("kind", &self.kind, HazardKind::parse, &mut e);
+        let area = crate::network::forms::area("area_code", &self.area_code, &mut e);
+        let title = text("title", &self.title, 200, true, &mut e);
+        let started_at = match self.started_at.trim() {
+            "" => Some(now),
+            s => match crate::care::visit::parse_time(s) {
+                Some(t) if t > now + CLOCK_SLACK => {
+                    e.push(FieldError::new("started_at", "in_future"));
+                    None
+                }
+                Some(t) => Some(t),
+                None => {
+                    e.push(FieldError::new("started_at", "datetime_invalid"));
+                    None
+                }
+            },
+        };
+        done(e, || IncidentInput {
+            kind: kind.expect("checked"),
+            area: area.expect("checked"),
+            title: title.unwrap_or_default(),
+            started_at: started_at.expect("checked"),
+        })
+    }
+}
+
 /// How far ahead of the server's clock a reading's time may be (a phone's clock drifts).
 pub const CLOCK_SLACK: Duration = Duration::minutes(10);
 
@@ -468,6 +536,39 @@ mod tests {
             )),
             [("observed_at", "in_future")]
         );
+    }
+
+    #[test]
+    fn an_incident_is_checked_field_by_field() {
+        let now = Utc::now();
+        let form = |kind: &str, area: &str, title: &str, at: &str| IncidentForm {
+            kind: kind.into(),
+            area_code: area.into(),
+            title: title.into(),
+            started_at: at.into(),
+        };
+        let ok = form("flood", "550101", "น้ำท่วมในเวียง", "")
+            .check(now)
+            .unwrap();
+        assert_eq!((ok.kind, ok.started_at), (HazardKind::Flood, now));
+        let codes = |r: Result<IncidentInput, Invalid>| -> Vec<(&str, &str)> {
+            r.unwrap_err().0.iter().map(|e| (e.field, e.code)).collect()
+        };
+        assert_eq!(
+            codes(form("tsunami", "5501x", "", "yesterday").check(now)),
+            [
+                ("kind", "invalid_choice"),
+                ("area_code", "invalid_area_code"),
+                ("title", "required"),
+                ("started_at", "datetime_invalid")
+            ]
+        );
+        let tomorrow = (now + Duration::days(1)).to_rfc3339();
+        assert_eq!(
+            codes(form("haze", "55", "หมอกควัน", &tomorrow).check(now)),
+            [("started_at", "in_future")]
+        );
+        assert_eq!(StationKind::Pm25.hazard(), HazardKind::Haze);
     }
 
     #[test]

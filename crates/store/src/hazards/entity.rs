@@ -78,3 +78,31 @@ pub mod alerts {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod incidents {
+    //! The `incidents` table.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "incidents")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub kind: String,
+        pub area_code: String,
+        pub title: String,
+        pub status: String,
+        pub started_at: DateTimeUtc,
+        pub ended_at: Option<DateTimeUtc>,
+        pub alert_id: Option<i64>,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+        pub updated_by: Option<i64>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -13,10 +13,13 @@
 
 pub mod entity;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::auth::{Actor, Operation};
-use ruamjai_domain::hazards::{AlertLevel, StationInput, StationKind, Thresholds, check_reading};
+use ruamjai_domain::hazards::{
+    AlertLevel, HazardKind, IncidentInput, IncidentStatus, StationInput, StationKind, Thresholds,
+    check_reading,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -26,7 +29,7 @@ use serde::Serialize;
 
 use crate::areas::scope_condition;
 use crate::{Result, Store, StoreError};
-use entity::{alerts, readings, stations};
+use entity::{alerts, incidents, readings, stations};
 
 /// A station as shown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,6 +88,40 @@ pub struct Alert {
     pub acknowledged: Option<(i64, DateTime<Utc>)>,
 }
 
+/// An incident as listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    /// Id.
+    pub id: i64,
+    /// Hazard.
+    pub kind: HazardKind,
+    /// Area struck.
+    pub area: AreaCode,
+    /// Title.
+    pub title: String,
+    /// Where it stands.
+    pub status: IncidentStatus,
+    /// Began.
+    pub started_at: DateTime<Utc>,
+    /// Closed.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The alert it was opened from.
+    pub alert_id: Option<i64>,
+}
+
+fn incident_of(m: incidents::Model) -> Incident {
+    Incident {
+        id: m.id,
+        kind: HazardKind::parse(&m.kind).unwrap_or(HazardKind::Flood),
+        area: code_of(&m.area_code),
+        title: m.title,
+        status: IncidentStatus::parse(&m.status).unwrap_or(IncidentStatus::Open),
+        started_at: m.started_at,
+        ended_at: m.ended_at,
+        alert_id: m.alert_id,
+    }
+}
+
 fn thresholds_of(s: &stations::Model) -> Thresholds {
     Thresholds {
         watch: s.watch,
@@ -93,7 +130,7 @@ fn thresholds_of(s: &stations::Model) -> Thresholds {
     }
 }
 
-fn village(code: &str) -> AreaCode {
+fn code_of(code: &str) -> AreaCode {
     AreaCode::parse(code).expect("stored codes are valid")
 }
 
@@ -161,7 +198,7 @@ impl Store {
                 id: s.id,
                 name: s.name.clone(),
                 kind: StationKind::parse(&s.kind).unwrap_or(StationKind::WaterLevel),
-                village_code: village(&s.village_code),
+                village_code: code_of(&s.village_code),
                 location: s.lat.zip(s.lon),
                 thresholds: thresholds_of(&s),
                 latest,
@@ -190,11 +227,14 @@ impl Store {
             .await?
             .filter(|s| s.active)
             .ok_or(StoreError::NotFound)?;
-        let code = village(&station.village_code);
+        let code = code_of(&station.village_code);
         if !actor.can(Operation::RecordReadings, &code) {
             return Err(StoreError::NotFound);
         }
         let kind = StationKind::parse(&station.kind).unwrap_or(StationKind::WaterLevel);
+        // Readings are kept to the second (the same on both backends; PostgreSQL keeps
+        // microseconds, and a gauge is not read more precisely than that).
+        let observed_at = observed_at.with_nanosecond(0).unwrap_or(observed_at);
         let now = Utc::now();
         let value = check_reading(kind, value, observed_at, now)?;
 
@@ -348,7 +388,7 @@ impl Store {
                 station,
                 kind: kind.unwrap_or(StationKind::WaterLevel),
                 level: AlertLevel::parse(&a.level).unwrap_or(AlertLevel::Watch),
-                village_code: village(&a.village_code),
+                village_code: code_of(&a.village_code),
                 value: a.value,
                 threshold: a.threshold,
                 observed_at: a.observed_at,
@@ -366,7 +406,7 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let code = village(&a.village_code);
+        let code = code_of(&a.village_code);
         if !actor.can(Operation::RecordReadings, &code)
             && !actor.can(Operation::ManageHazards, &code)
         {
@@ -386,5 +426,150 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(())
+    }
+
+    /// Open an incident in an area the caller manages hazards in (`area_code`:
+    /// `area_not_found` otherwise).
+    pub async fn open_incident(&self, actor: &Actor, input: &IncidentInput) -> Result<i64> {
+        if !actor.can(Operation::ManageHazards, &input.area)
+            || crate::areas::entity::Entity::find_by_id(input.area.as_str())
+                .one(&self.db)
+                .await?
+                .is_none()
+        {
+            return Err(ruamjai_domain::FieldError::new("area_code", "area_not_found").into());
+        }
+        self.insert_incident(actor, input, None).await
+    }
+
+    /// Open the incident an alert calls for: its station's hazard, in its village, from when
+    /// the reading was taken. Once per alert: a second press answers the same incident.
+    pub async fn open_incident_from_alert(&self, actor: &Actor, alert_id: i64) -> Result<i64> {
+        let a = alerts::Entity::find_by_id(alert_id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let area = code_of(&a.village_code);
+        if !actor.can(Operation::ManageHazards, &area) {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(i) = self.incident_of_alert(alert_id).await? {
+            return Ok(i);
+        }
+        let station = stations::Entity::find_by_id(a.station_id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let kind = StationKind::parse(&station.kind).unwrap_or(StationKind::WaterLevel);
+        let input = IncidentInput {
+            kind: kind.hazard(),
+            area,
+            title: format!("{} ({} {})", station.name, a.level, a.value),
+            started_at: a.observed_at,
+        };
+        match self.insert_incident(actor, &input, Some(alert_id)).await {
+            Err(StoreError::Db(e)) if StoreError::is_unique_violation(&e) => self
+                .incident_of_alert(alert_id)
+                .await?
+                .ok_or(StoreError::NotFound),
+            other => other,
+        }
+    }
+
+    async fn incident_of_alert(&self, alert_id: i64) -> Result<Option<i64>> {
+        Ok(incidents::Entity::find()
+            .filter(incidents::Column::AlertId.eq(alert_id))
+            .one(&self.db)
+            .await?
+            .map(|i| i.id))
+    }
+
+    async fn insert_incident(
+        &self,
+        actor: &Actor,
+        input: &IncidentInput,
+        alert_id: Option<i64>,
+    ) -> Result<i64> {
+        let now = Utc::now();
+        let m = incidents::ActiveModel {
+            kind: Set(input.kind.as_str().into()),
+            area_code: Set(input.area.to_string()),
+            title: Set(input.title.clone()),
+            status: Set(IncidentStatus::Open.as_str().into()),
+            started_at: Set(input.started_at),
+            ended_at: Set(None),
+            alert_id: Set(alert_id),
+            created_by: Set(Some(actor.user_id)),
+            created_at: Set(now),
+            updated_by: Set(Some(actor.user_id)),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(m.id)
+    }
+
+    /// Move an incident on: `monitoring`, `closed` (ended now), or back to `open` (reopened:
+    /// the end is cleared). Outside the caller's reach it is not found.
+    pub async fn set_incident_status(
+        &self,
+        actor: &Actor,
+        id: i64,
+        status: IncidentStatus,
+    ) -> Result<()> {
+        let i = incidents::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if !actor.can(Operation::ManageHazards, &code_of(&i.area_code)) {
+            return Err(StoreError::NotFound);
+        }
+        let now = Utc::now();
+        let ended = match status {
+            IncidentStatus::Closed => Some(i.ended_at.unwrap_or(now)),
+            _ => None,
+        };
+        incidents::Entity::update_many()
+            .col_expr(incidents::Column::Status, Expr::value(status.as_str()))
+            .col_expr(incidents::Column::EndedAt, Expr::value(ended))
+            .col_expr(
+                incidents::Column::UpdatedBy,
+                Expr::value(Some(actor.user_id)),
+            )
+            .col_expr(incidents::Column::UpdatedAt, Expr::value(now))
+            .filter(incidents::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Incidents touching the caller's areas — in them, or over an area above them (a
+    /// province-wide haze reaches every village) — open and monitored first, newest first;
+    /// closed ones only when `with_closed`.
+    pub async fn incidents(
+        &self,
+        actor: &Actor,
+        with_closed: bool,
+        limit: u64,
+    ) -> Result<Vec<Incident>> {
+        let mut q = incidents::Entity::find();
+        if let Some(c) = crate::areas::reach_condition(
+            incidents::Column::AreaCode,
+            &actor.scope(Operation::ViewAreas),
+        ) {
+            q = q.filter(c);
+        }
+        if !with_closed {
+            q = q.filter(incidents::Column::Status.ne(IncidentStatus::Closed.as_str()));
+        }
+        Ok(q.order_by_desc(incidents::Column::StartedAt)
+            .order_by_desc(incidents::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(incident_of)
+            .collect())
     }
 }

@@ -1,6 +1,6 @@
 //! Disaster risk, first part: the watch stations community volunteers run, their readings
-//! (each once, by the id the phone or sensor made), and the alerts a reading raises when it
-//! crosses a station's threshold.
+//! (each once, by the id the phone or sensor made), the alerts a reading raises when it
+//! crosses a station's threshold, and incidents (opened by hand or from an alert).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -107,11 +107,46 @@ impl MigrationTrait for Migration {
             &["village_code", "raised_at"],
         ))
         .await?;
+        m.create_table(
+            Table::create()
+                .table("incidents")
+                .col(big_pk_auto("id"))
+                .col(string_len("kind", 16))
+                .col(string_len("area_code", 8))
+                .col(text("title"))
+                .col(string_len("status", 12))
+                .col(ts("started_at"))
+                .col(timestamp_with_time_zone_null("ended_at"))
+                .col(big_integer_null("alert_id"))
+                .col(big_integer_null("created_by"))
+                .col(ts("created_at"))
+                .col(big_integer_null("updated_by"))
+                .col(ts("updated_at"))
+                .foreign_key(&mut fk("incidents", "area_code", "areas", Restrict))
+                .foreign_key(&mut fk("incidents", "alert_id", "alerts", SetNull))
+                .foreign_key(&mut fk("incidents", "created_by", "users", SetNull))
+                .foreign_key(&mut fk("incidents", "updated_by", "users", SetNull))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "incidents",
+            "incidents_area",
+            &["area_code", "status"],
+        ))
+        .await?;
+        // One incident per alert, however often the button is pressed.
+        m.create_index(
+            index("incidents", "incidents_alert", &["alert_id"])
+                .unique()
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["alerts", "readings", "stations"] {
+        for t in ["incidents", "alerts", "readings", "stations"] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())

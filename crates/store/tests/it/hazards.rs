@@ -1,7 +1,7 @@
 use chrono::{Duration, Utc};
 use ruamjai_domain::audit::RequestMeta;
 use ruamjai_domain::auth::{Actor, Role};
-use ruamjai_domain::hazards::{AlertLevel, StationForm};
+use ruamjai_domain::hazards::{AlertLevel, HazardKind, IncidentForm, IncidentStatus, StationForm};
 use ruamjai_store::areas::NewVillage;
 use ruamjai_store::testing::{code, user_with_role};
 use ruamjai_store::{Store, StoreError};
@@ -12,6 +12,7 @@ both!(
     an_alert_fires_once_per_threshold_crossing,
     a_reading_retried_five_times_at_once_lands_once,
     readings_and_alerts_respect_area_scope,
+    incidents_open_from_an_alert_once_and_close,
 );
 
 async fn villages(s: &Store) {
@@ -228,4 +229,84 @@ async fn readings_and_alerts_respect_area_scope(db: TestDb) {
         s.acknowledge_alert(&viewer, theirs_alert).await,
         Err(StoreError::NotFound)
     ));
+}
+
+async fn incidents_open_from_an_alert_once_and_close(db: TestDb) {
+    let s = &db.store;
+    villages(s).await;
+    let (_, staff) = user_with_role(s, "staff@example.org", Role::Staff, Some("5501")).await;
+    let (_, other) = user_with_role(s, "other@example.org", Role::Staff, Some("5502")).await;
+    let (_, op) = user_with_role(s, "op@example.org", Role::Operator, Some("55010101")).await;
+    let station = gauge(s, &staff, "55010101").await;
+    let at = Utc::now() - Duration::hours(1);
+    s.record_reading(&op, station, "r1", "5.4", at)
+        .await
+        .unwrap();
+    let danger = s.alerts(&staff, None, false, 10).await.unwrap()[0].clone();
+    assert_eq!(danger.level, AlertLevel::Danger);
+    // Only those who manage hazards open incidents; twice is once.
+    assert!(matches!(
+        s.open_incident_from_alert(&op, danger.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.open_incident_from_alert(&other, danger.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let first = s.open_incident_from_alert(&staff, danger.id).await.unwrap();
+    assert_eq!(
+        s.open_incident_from_alert(&staff, danger.id).await.unwrap(),
+        first
+    );
+    let list = s.incidents(&op, false, 10).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (list[0].kind, list[0].status, list[0].alert_id),
+        (HazardKind::Flood, IncidentStatus::Open, Some(danger.id))
+    );
+    assert_eq!(list[0].started_at.timestamp(), at.timestamp());
+    // A province-wide haze, opened by hand, reaches every district's list.
+    let (_, province) = user_with_role(s, "nan@example.org", Role::AreaAdmin, Some("55")).await;
+    let haze = IncidentForm {
+        kind: "haze".into(),
+        area_code: "55".into(),
+        title: "หมอกควันทั้งจังหวัด".into(),
+        started_at: String::new(),
+    }
+    .check(Utc::now())
+    .unwrap();
+    assert!(
+        s.open_incident(&staff, &haze).await.is_err(),
+        "a district cannot open for the province"
+    );
+    let wide = s.open_incident(&province, &haze).await.unwrap();
+    assert_eq!(s.incidents(&other, false, 10).await.unwrap().len(), 1);
+    assert_eq!(s.incidents(&staff, false, 10).await.unwrap().len(), 2);
+    // Closed: off the open list, kept with its end; another district cannot touch it.
+    assert!(matches!(
+        s.set_incident_status(&other, first, IncidentStatus::Closed)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    s.set_incident_status(&staff, first, IncidentStatus::Closed)
+        .await
+        .unwrap();
+    let open: Vec<i64> = s
+        .incidents(&staff, false, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(open, vec![wide]);
+    let all = s.incidents(&staff, true, 10).await.unwrap();
+    let closed = all.iter().find(|i| i.id == first).unwrap();
+    assert_eq!(closed.status, IncidentStatus::Closed);
+    assert!(closed.ended_at.is_some());
+    // Reopened: the end is cleared.
+    s.set_incident_status(&staff, first, IncidentStatus::Open)
+        .await
+        .unwrap();
+    let again = s.incidents(&staff, false, 10).await.unwrap();
+    assert!(again.iter().any(|i| i.id == first && i.ended_at.is_none()));
 }

@@ -15,9 +15,11 @@ use chrono::Utc;
 use ruamjai_domain::FieldError;
 use ruamjai_domain::auth::Operation;
 use ruamjai_domain::care::visit::parse_time;
-use ruamjai_domain::hazards::{AlertLevel, StationForm, StationKind};
+use ruamjai_domain::hazards::{
+    AlertLevel, HazardKind, IncidentForm, IncidentStatus, StationForm, StationKind,
+};
 use ruamjai_store::StoreError;
-use ruamjai_store::hazards::{Alert, Station};
+use ruamjai_store::hazards::{Alert, Incident, Station};
 
 use super::{FormErrors, Page, Signed, Typed, form_errors, see_other, typed, unprocessable};
 use crate::AppState;
@@ -29,6 +31,9 @@ pub fn routes() -> Router<AppState> {
         .route("/hazards/stations", post(create_station))
         .route("/hazards/stations/{id}/readings", post(record_reading))
         .route("/hazards/alerts/{id}/ack", post(acknowledge))
+        .route("/hazards/alerts/{id}/incident", post(incident_from_alert))
+        .route("/hazards/incidents", post(open_incident))
+        .route("/hazards/incidents/{id}/status", post(incident_status))
 }
 
 /// Which form the values and errors on the page belong to.
@@ -36,6 +41,7 @@ pub fn routes() -> Router<AppState> {
 enum Focus {
     None,
     Station,
+    Incident,
     Reading(i64),
 }
 
@@ -45,9 +51,13 @@ struct HazardsPage {
     page: Page,
     stations: Vec<Station>,
     alerts: Vec<Alert>,
+    incidents: Vec<Incident>,
     can_create: bool,
     f: Typed,
+    /// Errors of the station or a reading form (`focus` says which).
     errors: FormErrors,
+    /// Errors of the incident form.
+    incident_errors: FormErrors,
     focus: Focus,
     /// The id of a reading form drawn now.
     op_id: String,
@@ -56,6 +66,31 @@ struct HazardsPage {
 impl HazardsPage {
     fn v(&self, k: &str) -> String {
         typed(&self.f, k)
+    }
+    /// A value of the form that was sent (each form keeps its own).
+    fn fv(&self, form: &str, k: &str) -> String {
+        let mine = match form {
+            "incident" => self.focus == Focus::Incident,
+            _ => self.focus == Focus::Station,
+        };
+        if mine { self.v(k) } else { String::new() }
+    }
+    fn hazard_kinds(&self) -> &'static [HazardKind] {
+        HazardKind::ALL
+    }
+    /// The moves an incident can make from where it stands.
+    fn moves(&self, i: &Incident) -> Vec<IncidentStatus> {
+        match i.status {
+            IncidentStatus::Open => vec![IncidentStatus::Monitoring, IncidentStatus::Closed],
+            IncidentStatus::Monitoring => vec![IncidentStatus::Open, IncidentStatus::Closed],
+            IncidentStatus::Closed => vec![IncidentStatus::Open],
+        }
+    }
+    fn ierr(&self, field: &str) -> Option<String> {
+        self.incident_errors.get(field).map(str::to_owned)
+    }
+    fn may_manage(&self, area: &ruamjai_domain::areas::AreaCode) -> bool {
+        self.page.may(Operation::ManageHazards, area)
     }
     fn kinds(&self) -> &'static [StationKind] {
         StationKind::ALL
@@ -114,13 +149,24 @@ async fn hazards_page(
     let actor = &s.caller.actor;
     let stations = state.store.stations(actor, None).await?;
     let alerts = state.store.alerts(actor, None, true, 100).await?;
+    let incidents = state.store.incidents(actor, false, 100).await?;
     Ok(HazardsPage {
+        incidents,
+        incident_errors: if focus == Focus::Incident {
+            errors.clone()
+        } else {
+            FormErrors::default()
+        },
+        errors: if focus == Focus::Incident {
+            FormErrors::default()
+        } else {
+            errors
+        },
         can_create: actor.can_somewhere(Operation::ManageHazards),
         page: s.page,
         stations,
         alerts,
         f,
-        errors,
         focus,
         op_id: uuid::Uuid::new_v4().to_string(),
     })
@@ -220,4 +266,56 @@ async fn acknowledge(
 ) -> Result<Response, WebError> {
     state.store.acknowledge_alert(&s.caller.actor, id).await?;
     Ok(see_other("/hazards"))
+}
+
+async fn incident_from_alert(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let incident = state
+        .store
+        .open_incident_from_alert(&s.caller.actor, id)
+        .await?;
+    Ok(see_other(&format!("/hazards#incident-{incident}")))
+}
+
+async fn open_incident(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(t): Form<Typed>,
+) -> Result<Response, WebError> {
+    let form = IncidentForm {
+        kind: typed(&t, "kind"),
+        area_code: typed(&t, "area_code"),
+        title: typed(&t, "title"),
+        started_at: typed(&t, "started_at"),
+    };
+    let result = match form.check(Utc::now()) {
+        Ok(input) => state.store.open_incident(&s.caller.actor, &input).await,
+        Err(i) => Err(StoreError::Invalid(i)),
+    };
+    match result {
+        Ok(id) => Ok(see_other(&format!("/hazards#incident-{id}"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            Ok(unprocessable(
+                hazards_page(&state, s, t, errors, Focus::Incident).await?,
+            ))
+        }
+    }
+}
+
+async fn incident_status(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(t): Form<Typed>,
+) -> Result<Response, WebError> {
+    let status = IncidentStatus::parse(&typed(&t, "status")).ok_or(WebError::NotFound)?;
+    state
+        .store
+        .set_incident_status(&s.caller.actor, id, status)
+        .await?;
+    Ok(see_other(&format!("/hazards#incident-{id}")))
 }

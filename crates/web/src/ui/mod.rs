@@ -304,6 +304,11 @@ impl FormErrors {
         self.0.get(field).map(String::as_str)
     }
 
+    /// True when no field has a message.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// True when there is a message for a field.
     pub fn has(&self, field: &str) -> bool {
         self.0.contains_key(field)

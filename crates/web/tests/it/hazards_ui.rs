@@ -113,6 +113,62 @@ async fn a_station_its_readings_and_their_alerts(db: TestDb) {
         1
     );
 
+    // The staff open an incident from the remaining alert (twice: one incident), then one by
+    // hand with a slip first, and close the first.
+    for _ in 0..2 {
+        let res = staff
+            .post_form(&format!("/hazards/alerts/{}/incident", alerts[1].id), &[])
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+    }
+    let page = staff.get("/hazards").await;
+    assert_eq!(page.body.matches("<li id=\"incident-").count(), 1);
+    let res = staff
+        .post_form(
+            "/hazards/incidents",
+            &[("kind", "flood"), ("area_code", "550101"), ("title", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"incident-title-error\""));
+    assert!(
+        !res.body.contains("id=\"name-error\""),
+        "the station form stays clean"
+    );
+    let res = staff
+        .post_form(
+            "/hazards/incidents",
+            &[
+                ("kind", "flood"),
+                ("area_code", "550101"),
+                ("title", "น้ำท่วมในเวียง"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let incidents = db
+        .store
+        .incidents(&Actor::command_line(), false, 10)
+        .await
+        .unwrap();
+    assert_eq!(incidents.len(), 2);
+    let from_alert = incidents.iter().find(|i| i.alert_id.is_some()).unwrap().id;
+    let res = staff
+        .post_form(
+            &format!("/hazards/incidents/{from_alert}/status"),
+            &[("status", "closed")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        db.store
+            .incidents(&Actor::command_line(), false, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
     // Another district sees neither the station nor its alerts, and cannot write to them.
     let mut other = Client::new(&db);
     other.login("other@example.org").await;
@@ -128,6 +184,16 @@ async fn a_station_its_readings_and_their_alerts(db: TestDb) {
     assert_eq!(
         other
             .post_form(&format!("/hazards/alerts/{}/ack", alerts[1].id), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .post_form(
+                &format!("/hazards/incidents/{from_alert}/status"),
+                &[("status", "open")]
+            )
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -193,8 +259,7 @@ async fn a_sensor_pushes_readings_through_the_api_once_each(db: TestDb) {
     assert_eq!(stations["items"][0]["latest_value"], 80.0);
     assert_eq!(stations["items"][0]["level"], "warning");
     // Outside the sensor's village: not found.
-    let (mut elsewhere, _) =
-        token_client(&db, "x@example.org", Role::Operator, Some("5502")).await;
+    let (mut elsewhere, _) = token_client(&db, "x@example.org", Role::Operator, Some("5502")).await;
     let res = elsewhere
         .json("POST", &path, serde_json::json!({"op_id": "x", "value": 1}))
         .await;
