@@ -164,15 +164,16 @@ fn csv_field(id: &str) -> Vec<u8> {
     }
 }
 
-/// Processes one piece of whole lines: `Ok((output, summary, line breaks))` or `Err((line
-/// index within the piece, problem))`.
+/// Processes one piece of whole lines into `out` (cleared first): `Ok((summary, line
+/// breaks))` or `Err((line index within the piece, problem))`.
 fn piece(
     zones: &ZoneSet,
     zone_fields: &[Vec<u8>],
     cols: Columns,
     text: &[u8],
-) -> Result<(Vec<u8>, Summary, u64), (u64, String)> {
-    let mut out = Vec::with_capacity(text.len() / 4);
+    out: &mut Vec<u8>,
+) -> Result<(Summary, u64), (u64, String)> {
+    out.clear();
     let mut sum = Summary::default();
     let mut fields = Vec::with_capacity(cols.count);
     let mut found = Vec::new();
@@ -217,7 +218,7 @@ fn piece(
             out.push(b'\n');
         }
     }
-    Ok((out, sum, breaks))
+    Ok((sum, breaks))
 }
 
 /// Cuts `text` (whole lines) into about `n` pieces at line ends.
@@ -242,7 +243,7 @@ fn pieces(text: &[u8], n: usize) -> Vec<&[u8]> {
 
 /// Reads points CSV from `input`, writes `point_id,zone_id` rows (with that header) to `out`.
 /// `progress` is called with the bytes of input consumed so far.
-pub fn run<R: Read, W: Write>(
+pub fn run<R: Read + Send, W: Write>(
     zones: &ZoneSet,
     input: R,
     out: W,
@@ -251,93 +252,143 @@ pub fn run<R: Read, W: Write>(
     run_chunked(zones, input, out, progress, CHUNK_BYTES)
 }
 
-fn run_chunked<R: Read, W: Write>(
-    zones: &ZoneSet,
+/// A buffer of whole lines from the reader thread: the buffer, how much of it is text, and
+/// whether the input ended there.
+type Filled = std::io::Result<(Vec<u8>, usize, bool)>;
+
+/// Reads `input` into the buffers handed back on `empty`, cut after the last line break (the
+/// rest carried to the next buffer), and sends them on `full`. Runs beside the processing so
+/// that copying the file in overlaps the work on the chunk before.
+fn reader<R: Read>(
     mut input: R,
+    empty: &std::sync::mpsc::Receiver<Vec<u8>>,
+    full: &std::sync::mpsc::SyncSender<Filled>,
+) {
+    let mut carry: Vec<u8> = Vec::new();
+    while let Ok(mut buf) = empty.recv() {
+        if buf.len() < carry.len() * 2 {
+            buf.resize(carry.len() * 2, 0);
+        }
+        buf[..carry.len()].copy_from_slice(&carry);
+        let mut filled = carry.len();
+        let mut eof = false;
+        let end = loop {
+            while !eof && filled < buf.len() {
+                match input.read(&mut buf[filled..]) {
+                    Ok(0) => eof = true,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = full.send(Err(e));
+                        return;
+                    }
+                }
+            }
+            if eof {
+                break filled;
+            }
+            match buf[..filled].iter().rposition(|&b| b == b'\n') {
+                Some(k) => break k + 1,
+                // One line longer than the buffer: grow it and read on.
+                None => {
+                    let len = buf.len();
+                    buf.resize(len * 2, 0);
+                }
+            }
+        };
+        carry.clear();
+        carry.extend_from_slice(&buf[end..filled]);
+        if full.send(Ok((buf, end, eof))).is_err() || eof {
+            return;
+        }
+    }
+}
+
+fn run_chunked<R: Read + Send, W: Write>(
+    zones: &ZoneSet,
+    input: R,
     mut out: W,
     progress: &(dyn Fn(u64) + Sync),
     chunk: usize,
 ) -> Result<Summary, ExposureError> {
     let zone_fields: Vec<Vec<u8>> = zones.ids().iter().map(|id| csv_field(id)).collect();
     out.write_all(b"point_id,zone_id\n")?;
-    // One buffer for the whole run, never zeroed again: fresh memory is slow to come by.
-    let mut buf: Vec<u8> = vec![0; chunk.max(1)];
-    let mut filled = 0; // buf[..filled] holds unread text, starting at a line start
-    let mut cols: Option<Columns> = None;
-    let mut line_no: u64 = 1; // the line number of buf's first line
-    let mut consumed: u64 = 0;
-    let mut sum = Summary::default();
-    let threads = rayon::current_num_threads() * 4;
-    let mut eof = false;
-    while !eof || filled > 0 {
-        // Fill the buffer (grown when one line is longer than it).
-        while !eof && filled < buf.len() {
-            let n = input.read(&mut buf[filled..])?;
-            filled += n;
-            eof = n == 0;
+    let (to_fill, empty) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    let (full_tx, full) = std::sync::mpsc::sync_channel::<Filled>(1);
+    std::thread::scope(|s| {
+        // Owned here so that an early return drops them and the reader stops.
+        let (to_fill, full) = (to_fill, full);
+        s.spawn(move || reader(input, &empty, &full_tx));
+        // Two buffers for the whole run, never zeroed again (fresh memory is slow to come by):
+        // one being filled while the other is processed.
+        for _ in 0..2 {
+            // (The reader may already have finished a short input.)
+            let _ = to_fill.send(vec![0; chunk.max(1)]);
         }
-        let end = if eof {
-            filled
-        } else {
-            match buf[..filled].iter().rposition(|&b| b == b'\n') {
-                Some(k) => k + 1,
+        let mut cols: Option<Columns> = None;
+        let mut line_no: u64 = 1; // the line number of the next buffer's first line
+        let mut consumed: u64 = 0;
+        let mut sum = Summary::default();
+        let threads = rayon::current_num_threads() * 4;
+        let mut outs: Vec<Vec<u8>> = Vec::new();
+        while let Ok(msg) = full.recv() {
+            let (buf, end, eof) = msg?;
+            let mut text = &buf[..end];
+            let mut first_line = line_no;
+            let c = match cols {
+                Some(c) => c,
                 None => {
-                    let len = buf.len();
-                    buf.resize(len * 2, 0);
-                    continue;
+                    let h_end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+                    if text[..h_end].trim_ascii().is_empty() {
+                        return Err(ExposureError::Header(
+                            "the file is empty or its first line is blank".into(),
+                        ));
+                    }
+                    let c = columns(&text[..h_end])?;
+                    text = &text[(h_end + 1).min(text.len())..];
+                    first_line += 1;
+                    cols = Some(c);
+                    c
+                }
+            };
+            let parts = pieces(text, threads);
+            outs.resize_with(outs.len().max(parts.len()), Vec::new);
+            let results: Vec<_> = parts
+                .par_iter()
+                .zip(outs.par_iter_mut())
+                .map(|(p, o)| piece(zones, &zone_fields, c, p, o))
+                .collect();
+            let mut offset = first_line;
+            for (r, o) in results.into_iter().zip(&outs) {
+                match r {
+                    Ok((s, lines)) => {
+                        out.write_all(o)?;
+                        sum.add(&s);
+                        offset += lines;
+                    }
+                    Err((n, problem)) => {
+                        return Err(ExposureError::Row {
+                            line: offset + n,
+                            problem,
+                        });
+                    }
                 }
             }
-        };
-        let mut text = &buf[..end];
-        let mut first_line = line_no;
-        let c = match cols {
-            Some(c) => c,
-            None => {
-                let h_end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
-                if text[..h_end].trim_ascii().is_empty() {
-                    return Err(ExposureError::Header(
-                        "the file is empty or its first line is blank".into(),
-                    ));
-                }
-                let c = columns(&text[..h_end])?;
-                text = &text[(h_end + 1).min(text.len())..];
-                first_line += 1;
-                cols = Some(c);
-                c
+            line_no = offset;
+            consumed += end as u64;
+            progress(consumed);
+            if eof {
+                break;
             }
-        };
-        let parts = pieces(text, threads);
-        let results: Vec<_> = parts
-            .par_iter()
-            .map(|p| piece(zones, &zone_fields, c, p))
-            .collect();
-        let mut offset = first_line;
-        for r in results {
-            match r {
-                Ok((bytes, s, lines)) => {
-                    out.write_all(&bytes)?;
-                    sum.add(&s);
-                    offset += lines;
-                }
-                Err((n, problem)) => {
-                    return Err(ExposureError::Row {
-                        line: offset + n,
-                        problem,
-                    });
-                }
-            }
+            let _ = to_fill.send(buf);
         }
-        line_no = offset;
-        consumed += end as u64;
-        progress(consumed);
-        buf.copy_within(end..filled, 0);
-        filled -= end;
-    }
-    if cols.is_none() {
-        return Err(ExposureError::Header("the file is empty".into()));
-    }
-    out.flush()?;
-    Ok(sum)
+        drop(to_fill);
+        if cols.is_none() {
+            return Err(ExposureError::Header("the file is empty".into()));
+        }
+        out.flush()?;
+        Ok(sum)
+    })
 }
 
 #[cfg(test)]
@@ -422,6 +473,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "line 3: longitude \"x\" is not a number");
+        // An error in the first chunk of many stops the reader too.
+        let big = format!("id,lat,lon\nbad,x,1\n{}", "a,1,1\n".repeat(10_000));
+        let e = run_chunked(&zones(), big.as_bytes(), &mut Vec::new(), &|_| {}, 64).unwrap_err();
+        assert!(e.to_string().starts_with("line 2: latitude"), "{e}");
     }
 
     #[test]
