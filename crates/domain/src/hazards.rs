@@ -34,20 +34,6 @@ coded! {
 }
 
 coded! {
-    /// How bad a zone or point is when its hazard strikes.
-    pub enum Severity {
-        /// ต่ำ.
-        Low = "low",
-        /// ปานกลาง.
-        Moderate = "moderate",
-        /// สูง.
-        High = "high",
-        /// รุนแรงมาก.
-        Severe = "severe",
-    }
-}
-
-coded! {
     /// What a watch station measures.
     pub enum StationKind {
         /// ระดับน้ำ (metres on the gauge).
@@ -348,16 +334,6 @@ pub enum Priority {
 }
 
 impl Priority {
-    /// Every priority, most urgent first.
-    pub const ALL: [Self; 6] = [
-        Self::BedriddenAlone,
-        Self::Bedridden,
-        Self::Homebound,
-        Self::Disabled,
-        Self::Elderly,
-        Self::YoungChild,
-    ];
-
     /// Stable code.
     pub const fn as_str(self) -> &'static str {
         match self {

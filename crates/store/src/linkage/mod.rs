@@ -454,21 +454,14 @@ impl Store {
                 Route::Leave => {}
             }
         }
-        let run = link_runs::ActiveModel {
-            kind: Set(RunKind::Dedup.as_str().into()),
-            area_code: Set(area.to_string()),
-            auto_threshold: Set(thresholds.auto),
-            review_threshold: Set(thresholds.review),
-            records: Set(people.len() as i64),
-            candidates: Set(outcome.candidates as i64),
-            applied: Set(0),
-            queued: Set(0),
-            unmatched: Set(0),
-            started_by: Set(Some(actor.user_id)),
-            started_at: Set(started),
-            finished_at: Set(started),
-            ..Default::default()
-        }
+        let run = new_run(
+            actor,
+            RunKind::Dedup,
+            area.as_str(),
+            thresholds,
+            (people.len(), outcome.candidates as usize),
+            started,
+        )
         .insert(&txn)
         .await?;
         // Groups of sure duplicates, each merged into its best record.
@@ -678,22 +671,17 @@ impl Store {
         }
         let txn = self.db.begin().await?;
         let run = link_runs::ActiveModel {
-            kind: Set(RunKind::Roll.as_str().into()),
-            area_code: Set(area.to_string()),
             programme_id: Set(Some(programme_id)),
             file_name: Set(Some(file_name.to_owned())),
             file_sha256: Set(Some(sha)),
-            auto_threshold: Set(thresholds.auto),
-            review_threshold: Set(thresholds.review),
-            records: Set(kept.len() as i64),
-            candidates: Set(outcome.candidates as i64),
-            applied: Set(0),
-            queued: Set(0),
-            unmatched: Set(0),
-            started_by: Set(Some(actor.user_id)),
-            started_at: Set(started),
-            finished_at: Set(started),
-            ..Default::default()
+            ..new_run(
+                actor,
+                RunKind::Roll,
+                area.as_str(),
+                thresholds,
+                (kept.len(), outcome.candidates as usize),
+                started,
+            )
         }
         .insert(&txn)
         .await?;
@@ -802,20 +790,20 @@ impl Store {
         if exists.is_some() {
             return Err(FieldError::new("other_person_id", "pair_already_queued").into());
         }
+        // A proposal by hand: a run of one pair, queued whatever its score.
         let run = link_runs::ActiveModel {
-            kind: Set(RunKind::Dedup.as_str().into()),
-            area_code: Set(pa.village_code.clone()),
-            auto_threshold: Set(1.0),
-            review_threshold: Set(0.0),
-            records: Set(2),
-            candidates: Set(1),
-            applied: Set(0),
             queued: Set(1),
-            unmatched: Set(0),
-            started_by: Set(Some(actor.user_id)),
-            started_at: Set(Utc::now()),
-            finished_at: Set(Utc::now()),
-            ..Default::default()
+            ..new_run(
+                actor,
+                RunKind::Dedup,
+                &pa.village_code,
+                Thresholds {
+                    auto: 1.0,
+                    review: 0.0,
+                },
+                (2, 1),
+                Utc::now(),
+            )
         }
         .insert(&txn)
         .await?;
@@ -1312,6 +1300,32 @@ impl Store {
             rows,
             total,
         })
+    }
+}
+
+/// A run's row as it starts: nothing applied, queued or unmatched yet.
+fn new_run(
+    actor: &Actor,
+    kind: RunKind,
+    area: &str,
+    thresholds: Thresholds,
+    (records, candidates): (usize, usize),
+    at: chrono::DateTime<Utc>,
+) -> link_runs::ActiveModel {
+    link_runs::ActiveModel {
+        kind: Set(kind.as_str().into()),
+        area_code: Set(area.to_owned()),
+        auto_threshold: Set(thresholds.auto),
+        review_threshold: Set(thresholds.review),
+        records: Set(records as i64),
+        candidates: Set(candidates as i64),
+        applied: Set(0),
+        queued: Set(0),
+        unmatched: Set(0),
+        started_by: Set(Some(actor.user_id)),
+        started_at: Set(at),
+        finished_at: Set(at),
+        ..Default::default()
     }
 }
 
