@@ -172,16 +172,8 @@ async fn hazards_page(
     })
 }
 
-fn viewer(s: &Signed) -> Result<(), WebError> {
-    if s.caller.actor.can_somewhere(Operation::ViewAreas) {
-        Ok(())
-    } else {
-        Err(WebError::NotFound)
-    }
-}
-
 async fn home(State(state): State<AppState>, s: Signed) -> Result<Response, WebError> {
-    viewer(&s)?;
+    s.require(Operation::ViewAreas, WebError::NotFound)?;
     Ok(
         hazards_page(&state, s, Typed::new(), FormErrors::default(), Focus::None)
             .await?

@@ -183,14 +183,6 @@ impl Job {
     }
 }
 
-fn importer(s: &Signed) -> Result<(), WebError> {
-    if s.caller.actor.can_somewhere(Operation::ImportPersons) {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden)
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Upload
 
@@ -202,7 +194,7 @@ struct UploadPage {
 }
 
 async fn upload_page(s: Signed) -> Result<Response, WebError> {
-    importer(&s)?;
+    s.require(Operation::ImportPersons, WebError::Forbidden)?;
     Ok(UploadPage {
         page: s.page,
         error: None,
@@ -271,7 +263,7 @@ async fn upload(
     headers: HeaderMap,
     mut form: Multipart,
 ) -> Result<Response, WebError> {
-    importer(&s)?;
+    s.require(Operation::ImportPersons, WebError::Forbidden)?;
     let htmx = headers.contains_key("hx-request");
     let lang = s.page.lang;
     let fail = |page: Page, message: String| {
@@ -567,7 +559,7 @@ async fn job_page(
     Path(id): Path<String>,
     Query(q): Query<JobQuery>,
 ) -> Result<Response, WebError> {
-    importer(&s)?;
+    s.require(Operation::ImportPersons, WebError::Forbidden)?;
     let job = state.import_jobs.get(&id, s.caller.user.id)?;
     let mapping = {
         let st = lock(&job.state);
@@ -614,7 +606,7 @@ async fn check(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    importer(&s)?;
+    s.require(Operation::ImportPersons, WebError::Forbidden)?;
     let job = state.import_jobs.get(&id, s.caller.user.id)?;
     let (map, village) = read_mapping(job.headers.len(), &form);
     let mut problems = check_map(&map, !village.is_empty())
@@ -668,7 +660,7 @@ async fn run(
     s: Signed,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    importer(&s)?;
+    s.require(Operation::ImportPersons, WebError::Forbidden)?;
     let job = state.import_jobs.get(&id, s.caller.user.id)?;
     let to = format!("/import/{id}");
     let plan = {
@@ -834,7 +826,7 @@ async fn progress(
     s: Signed,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    importer(&s)?;
+    s.require(Operation::ImportPersons, WebError::Forbidden)?;
     let job = state.import_jobs.get(&id, s.caller.user.id)?;
     let p = progress_view(&s.page, &job);
     let mut r = ProgressFragment { page: s.page, p }.into_response();

@@ -42,14 +42,6 @@ pub fn routes() -> Router<AppState> {
         .route("/merges/{id}/undo", post(undo))
 }
 
-fn linker(s: &Signed) -> Result<(), WebError> {
-    if s.caller.actor.can_somewhere(Operation::LinkRecords) {
-        Ok(())
-    } else {
-        Err(WebError::NotFound)
-    }
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "linkage.html")]
 struct LinkagePage {
@@ -134,7 +126,7 @@ async fn linkage_page(
 }
 
 async fn home(State(state): State<AppState>, s: Signed) -> Result<Response, WebError> {
-    linker(&s)?;
+    s.require(Operation::LinkRecords, WebError::NotFound)?;
     Ok(
         linkage_page(&state, s, None, "", Typed::new(), FormErrors::default())
             .await?
@@ -151,7 +143,7 @@ async fn dedup(
     s: Signed,
     Form(t): Form<Typed>,
 ) -> Result<Response, WebError> {
-    linker(&s)?;
+    s.require(Operation::LinkRecords, WebError::NotFound)?;
     let area = AreaCode::parse(typed(&t, "area").trim()).map_err(|_| {
         StoreError::Invalid(ruamjai_domain::FieldError::new("area", "area_not_found").into())
     });
@@ -204,7 +196,7 @@ async fn roll(
     s: Signed,
     mut form: Multipart,
 ) -> Result<Response, WebError> {
-    linker(&s)?;
+    s.require(Operation::LinkRecords, WebError::NotFound)?;
     let mut t = Typed::new();
     let mut file: Option<(String, axum::body::Bytes)> = None;
     loop {
@@ -359,7 +351,7 @@ async fn run_rows(
     Path(id): Path<i64>,
     Query(q): Query<RollQuery>,
 ) -> Result<Response, WebError> {
-    linker(&s)?;
+    s.require(Operation::LinkRecords, WebError::NotFound)?;
     let status = q.status.unwrap_or_else(|| "unmatched".to_owned());
     let filter = match status.as_str() {
         "all" => None,
@@ -401,7 +393,7 @@ async fn queue(
     s: Signed,
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, WebError> {
-    linker(&s)?;
+    s.require(Operation::LinkRecords, WebError::NotFound)?;
     let area = match q.area.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         Some(a) => Some(area_code_or_404(a)?),
         None => None,
@@ -510,7 +502,7 @@ async fn review(
     s: Signed,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    linker(&s)?;
+    s.require(Operation::LinkRecords, WebError::NotFound)?;
     let d = state
         .store
         .review_item(&s.caller.actor, id, &s.page.meta)
@@ -529,7 +521,7 @@ async fn decide(
     Path(id): Path<i64>,
     Form(t): Form<Typed>,
 ) -> Result<Response, WebError> {
-    linker(&s)?;
+    s.require(Operation::LinkRecords, WebError::NotFound)?;
     let Some(decision) = Decision::parse(&typed(&t, "decision")) else {
         return Err(WebError::Invalid(
             ruamjai_domain::FieldError::new("decision", "invalid_choice").into(),

@@ -263,6 +263,17 @@ pub struct Signed {
     pub caller: Caller,
 }
 
+impl Signed {
+    /// Go on only if the caller may do `op` somewhere; else answer `refusal`.
+    pub fn require(&self, op: Operation, refusal: WebError) -> Result<(), WebError> {
+        if self.caller.actor.can_somewhere(op) {
+            Ok(())
+        } else {
+            Err(refusal)
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Signed {
     type Rejection = WebError;
 
