@@ -152,6 +152,11 @@ pub enum AuditAction {
     PersonMerge,
     /// A merge was undone (the links moved back).
     PersonUnmerge,
+    /// Hazard zones or risk points were imported, drawn, reshaped or removed (no personal data;
+    /// kept because evacuation lists follow from them).
+    HazardZoneChange,
+    /// The evacuation list of a zone was read (the number of persons listed).
+    EvacuationList,
 }
 
 impl AuditAction {
@@ -230,6 +235,8 @@ impl AuditAction {
             Self::LinkRollView => "link.roll_view",
             Self::PersonMerge => "person.merge",
             Self::PersonUnmerge => "person.unmerge",
+            Self::HazardZoneChange => "hazard.zone_change",
+            Self::EvacuationList => "hazard.evacuation_list",
         }
     }
 }

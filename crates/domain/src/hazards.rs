@@ -5,7 +5,7 @@
 //! The rules here are pure: the store keeps zones, readings and alerts; the `geo` crate says
 //! whose home lies inside a zone.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::care::vitals::number;
@@ -287,6 +287,136 @@ impl IncidentForm {
             title: title.unwrap_or_default(),
             started_at: started_at.expect("checked"),
         })
+    }
+}
+
+coded! {
+    /// How bad a zone or risk point is, as its source rates it.
+    pub enum Severity {
+        /// ต่ำ.
+        Low = "low",
+        /// ปานกลาง.
+        Moderate = "moderate",
+        /// สูง.
+        High = "high",
+    }
+}
+
+impl HazardKind {
+    /// A kind as agencies write it: the code, or its Thai name (`น้ำท่วม`, `ดินถล่ม`…), as
+    /// found in the GeoJSON of the Department of Disaster Prevention and the provinces.
+    pub fn parse_loose(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::parse(&s.to_ascii_lowercase()).or(match s {
+            "น้ำท่วม" | "อุทกภัย" | "น้ำท่วมขัง" => {
+                Some(Self::Flood)
+            }
+            "น้ำป่า" | "น้ำป่าไหลหลาก" => {
+                Some(Self::FlashFlood)
+            }
+            "ดินถล่ม" | "ดินโคลนถล่ม" => Some(Self::Landslide),
+            "ภัยแล้ง" | "แล้ง" => Some(Self::Drought),
+            "ไฟป่า" => Some(Self::Wildfire),
+            "หมอกควัน" | "ฝุ่น" | "PM2.5" => Some(Self::Haze),
+            "วาตภัย" | "พายุ" => Some(Self::Storm),
+            _ => None,
+        })
+    }
+}
+
+impl Severity {
+    /// A severity as agencies write it: the code, its Thai name, or 1–3.
+    pub fn parse_loose(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::parse(&s.to_ascii_lowercase()).or(match s {
+            "ต่ำ" | "น้อย" | "1" => Some(Self::Low),
+            "ปานกลาง" | "กลาง" | "2" | "medium" => Some(Self::Moderate),
+            "สูง" | "มาก" | "3" => Some(Self::High),
+            _ => None,
+        })
+    }
+}
+
+/// What is said about a hazard zone or risk point besides its shape: typed on the map's form
+/// or read from a GeoJSON feature's properties (every value as text).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ZoneForm {
+    /// Name (`ที่ลุ่มริมน้ำน่าน บ้านดอนมูล`).
+    pub name: String,
+    /// Hazard kind: code or Thai name.
+    pub kind: String,
+    /// Severity: code, Thai name or 1–3; moderate when empty.
+    pub severity: String,
+    /// Who mapped it (`ปภ.จังหวัดน่าน 2567`, `community mapping`).
+    pub source: String,
+    /// Valid from (any accepted date form); always when empty.
+    pub valid_from: String,
+    /// Valid until (inclusive); open when empty.
+    pub valid_to: String,
+    /// The area it belongs to (any level).
+    pub area_code: String,
+}
+
+/// A checked zone or risk point description.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZoneMeta {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: HazardKind,
+    /// Severity.
+    pub severity: Severity,
+    /// Source.
+    pub source: Option<String>,
+    /// Valid from.
+    pub valid_from: Option<NaiveDate>,
+    /// Valid until (inclusive).
+    pub valid_to: Option<NaiveDate>,
+    /// Area.
+    pub area: crate::areas::AreaCode,
+}
+
+impl ZoneForm {
+    /// Check every field (`name`, `kind`, `severity`, `source`, `valid_from`, `valid_to`
+    /// — `valid_period` when it ends before it starts —, `area_code`).
+    pub fn check(&self) -> Result<ZoneMeta, Invalid> {
+        let mut e = Vec::new();
+        let name = text("name", &self.name, 200, true, &mut e);
+        let kind = choice("kind", &self.kind, HazardKind::parse_loose, &mut e);
+        let severity = match self.severity.trim() {
+            "" => Some(Severity::Moderate),
+            s => choice("severity", s, Severity::parse_loose, &mut e),
+        };
+        let source = text("source", &self.source, 200, false, &mut e);
+        let mut date = |field, v: &str| match v.trim() {
+            "" => None,
+            s => crate::network::forms::full_date(field, s, &mut e),
+        };
+        let valid_from = date("valid_from", &self.valid_from);
+        let valid_to = date("valid_to", &self.valid_to);
+        if let (Some(a), Some(b)) = (valid_from, valid_to)
+            && b < a
+        {
+            e.push(FieldError::new("valid_to", "valid_period"));
+        }
+        let area = crate::network::forms::area("area_code", &self.area_code, &mut e);
+        done(e, || ZoneMeta {
+            name: name.unwrap_or_default(),
+            kind: kind.expect("checked"),
+            severity: severity.expect("checked"),
+            source,
+            valid_from,
+            valid_to,
+            area: area.expect("checked"),
+        })
+    }
+}
+
+impl ZoneMeta {
+    /// In force on `day` (its period holds the day; an open end is no limit).
+    pub fn in_force(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|f| f <= day) && self.valid_to.is_none_or(|t| day <= t)
     }
 }
 
@@ -602,6 +732,56 @@ mod tests {
                 "elder 70",
                 "elder unknown age",
                 "child"
+            ]
+        );
+    }
+
+    #[test]
+    fn zone_form_reads_thai_names_and_checks_the_period() {
+        let f = ZoneForm {
+            name: "ที่ลุ่มริมน้ำน่าน".into(),
+            kind: "น้ำท่วม".into(),
+            severity: "สูง".into(),
+            valid_from: "2026-06-01".into(),
+            valid_to: "2026-10-31".into(),
+            area_code: "550101".into(),
+            ..ZoneForm::default()
+        };
+        let m = f.check().expect("valid");
+        assert_eq!((m.kind, m.severity), (HazardKind::Flood, Severity::High));
+        assert!(m.in_force(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()));
+        assert!(m.in_force(NaiveDate::from_ymd_opt(2026, 10, 31).unwrap()));
+        assert!(!m.in_force(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()));
+        assert_eq!(
+            ZoneForm {
+                severity: String::new(),
+                ..f.clone()
+            }
+            .check()
+            .unwrap()
+            .severity,
+            Severity::Moderate
+        );
+        let bad = ZoneForm {
+            kind: "tsunami".into(),
+            valid_from: "2026-10-31".into(),
+            valid_to: "2026-06-01".into(),
+            name: " ".into(),
+            ..f
+        };
+        let codes: Vec<_> = bad
+            .check()
+            .unwrap_err()
+            .0
+            .iter()
+            .map(|e| (e.field, e.code))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("name", "required"),
+                ("kind", "invalid_choice"),
+                ("valid_to", "valid_period")
             ]
         );
     }

@@ -203,6 +203,18 @@ impl ZoneSet {
     }
 }
 
+/// Reads one GeoJSON geometry object (a `Polygon` or `MultiPolygon`) into polygons of rings,
+/// for callers that walk features themselves (the store's import keeps their properties).
+pub fn read_geometry(g: &Value) -> Result<Vec<Vec<Vec<Pt>>>, Problem> {
+    geometry(g)
+}
+
+/// Checks the polygons of one zone as [`ZoneSet::new`] does (rings closed, enough positions,
+/// in range, not self-intersecting, holes inside their shell).
+pub fn check_zone(polygons: &[Vec<Vec<Pt>>]) -> Result<(), Problem> {
+    clean_zone(polygons).map(|_| ())
+}
+
 /// Validates the polygons of one zone, returning their cleaned rings.
 fn clean_zone(polygons: &[Vec<Vec<Pt>>]) -> Result<Vec<Vec<Vec<Pt>>>, Problem> {
     if polygons.is_empty() {

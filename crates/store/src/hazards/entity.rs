@@ -106,3 +106,40 @@ pub mod incidents {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod hazard_zones {
+    //! The `hazard_zones` table: hazard zones and risk points with their GeoJSON geometry.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "hazard_zones")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub area_code: String,
+        pub shape: String,
+        #[sea_orm(column_name = "ref")]
+        pub reference: Option<String>,
+        pub name: String,
+        pub kind: String,
+        pub severity: String,
+        pub source: Option<String>,
+        pub valid_from: Option<Date>,
+        pub valid_to: Option<Date>,
+        pub geometry: String,
+        pub min_lon: f64,
+        pub min_lat: f64,
+        pub max_lon: f64,
+        pub max_lat: f64,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+        pub updated_by: Option<i64>,
+        pub updated_at: DateTimeUtc,
+        pub version: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -12,6 +12,7 @@
 //! entering readings and setting stations up is scoped like everything else.
 
 pub mod entity;
+pub mod zones;
 
 use chrono::{DateTime, Timelike, Utc};
 use ruamjai_domain::areas::AreaCode;

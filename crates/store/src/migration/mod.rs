@@ -13,6 +13,7 @@ mod m20261123_000006_care;
 mod m20261123_000007_assistance;
 mod m20261203_000008_linkage;
 mod m20261206_000009_hazards;
+mod m20261206_000010_hazard_zones;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_assistance::Migration),
             Box::new(m20261203_000008_linkage::Migration),
             Box::new(m20261206_000009_hazards::Migration),
+            Box::new(m20261206_000010_hazard_zones::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ mod assistance;
 mod audit;
 mod auth;
 mod care;
+mod hazard_zones;
 mod hazards;
 mod linkage;
 mod network;

@@ -1,0 +1,68 @@
+//! Disaster risk, second part: hazard zones (polygons and multipolygons) and risk points, kept
+//! as their GeoJSON geometry with its bounding box (the box finds the homes worth testing; the
+//! `geo` crate answers which lie inside).
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+use super::m20261123_000002_registry::{index, ts};
+use super::m20261123_000004_network::fk;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261206_000010_hazard_zones"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use ForeignKeyAction::{Restrict, SetNull};
+        m.create_table(
+            Table::create()
+                .table("hazard_zones")
+                .col(big_pk_auto("id"))
+                .col(string_len("area_code", 8))
+                // `polygon` (Polygon or MultiPolygon) or `point` (a risk point).
+                .col(string_len("shape", 8))
+                // The feature's id in the file it was imported from, if it had one.
+                .col(text_null("ref"))
+                .col(text("name"))
+                .col(string_len("kind", 16))
+                .col(string_len("severity", 10))
+                .col(text_null("source"))
+                .col(date_null("valid_from"))
+                .col(date_null("valid_to"))
+                .col(text("geometry"))
+                .col(double("min_lon"))
+                .col(double("min_lat"))
+                .col(double("max_lon"))
+                .col(double("max_lat"))
+                .col(big_integer_null("created_by"))
+                .col(ts("created_at"))
+                .col(big_integer_null("updated_by"))
+                .col(ts("updated_at"))
+                .col(integer("version"))
+                .foreign_key(&mut fk("hazard_zones", "area_code", "areas", Restrict))
+                .foreign_key(&mut fk("hazard_zones", "created_by", "users", SetNull))
+                .foreign_key(&mut fk("hazard_zones", "updated_by", "users", SetNull))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "hazard_zones",
+            "hazard_zones_area",
+            &["area_code", "kind"],
+        ))
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("hazard_zones").to_owned())
+            .await?;
+        Ok(())
+    }
+}
