@@ -16,10 +16,35 @@ const ASSETS: &[(&str, &str)] = &[
         "@fontsource/noto-sans-thai/files/noto-sans-thai-thai-700-normal.woff2",
         "noto-sans-thai-700.woff2",
     ),
-    // Leaflet (BSD-2-Clause) for the dashboards' maps. Only circle markers are drawn, so its
-    // marker and layer-control images are not needed.
+    // Leaflet (BSD-2-Clause) for the dashboards' maps and the hazard map. Only circle markers
+    // are drawn, so its marker images are not needed; the hazard map's layer control takes its
+    // icon from reports.css instead of Leaflet's PNG.
     ("leaflet/dist/leaflet.js", "leaflet.js"),
     ("leaflet/dist/leaflet.css", "leaflet.css"),
+    // Leaflet.markercluster (MIT) clusters the vulnerable persons on the hazard map; its
+    // cluster icons are CSS only.
+    (
+        "leaflet.markercluster/dist/leaflet.markercluster.js",
+        "leaflet.markercluster.js",
+    ),
+    (
+        "leaflet.markercluster/dist/MarkerCluster.css",
+        "MarkerCluster.css",
+    ),
+    (
+        "leaflet.markercluster/dist/MarkerCluster.Default.css",
+        "MarkerCluster.Default.css",
+    ),
+    // Geoman free (MIT) draws and edits hazard zones; its toolbar icons are data: URIs inside
+    // its CSS (allowed by the CSP's `img-src data:`).
+    (
+        "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+        "leaflet-geoman.min.js",
+    ),
+    (
+        "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
+        "leaflet-geoman.css",
+    ),
 ];
 
 fn main() {

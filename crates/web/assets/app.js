@@ -73,3 +73,9 @@ document.addEventListener("submit", function (e) {
   var button = form.querySelector("button[type=submit]");
   if (button) setTimeout(function () { button.disabled = true; }, 0);
 });
+
+// A button marked data-print prints the page (evacuation lists go out on paper).
+document.addEventListener("click", function (e) {
+  var b = e.target.closest && e.target.closest("button[data-print]");
+  if (b) window.print();
+});

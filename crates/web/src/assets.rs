@@ -1,7 +1,8 @@
 //! Static assets embedded in the binary: our own CSS/JS and the npm libraries the build
-//! installed (see build.rs): htmx 2, Leaflet 1.9 (the dashboards' maps) and the Thai subset of
-//! Noto Sans Thai (OFL-1.1), for devices without a Thai font. Served with a long cache lifetime
-//! under a versioned path.
+//! installed (see build.rs): htmx 2, Leaflet 1.9 (the dashboards' maps and the hazard map),
+//! Leaflet.markercluster and Geoman (clustering persons and drawing zones on the hazard map) and
+//! the Thai subset of Noto Sans Thai (OFL-1.1), for devices without a Thai font. Served with a
+//! long cache lifetime under a versioned path.
 
 use axum::Router;
 use axum::extract::Path;
@@ -16,9 +17,16 @@ const THAI_400: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sans-thai
 const THAI_700: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/noto-sans-thai-700.woff2"));
 const LEAFLET_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/leaflet.js"));
 const LEAFLET_CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/leaflet.css"));
+const CLUSTER_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/leaflet.markercluster.js"));
+const CLUSTER_CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/MarkerCluster.css"));
+const CLUSTER_DEFAULT_CSS: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/MarkerCluster.Default.css"));
+const GEOMAN_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/leaflet-geoman.min.js"));
+const GEOMAN_CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/leaflet-geoman.css"));
 const APP_CSS: &str = include_str!("../assets/app.css");
 const APP_JS: &str = include_str!("../assets/app.js");
 const MAP_JS: &str = include_str!("../assets/map.js");
+const HAZARD_MAP_JS: &str = include_str!("../assets/hazard_map.js");
 const REPORTS_CSS: &str = include_str!("../assets/reports.css");
 const FIELD_JS: &str = include_str!("../assets/field.js");
 const FIELD_ICON: &str = include_str!("../assets/field-icon.svg");
@@ -62,7 +70,13 @@ async fn asset(Path(name): Path<String>) -> Response {
         "app.js" => (APP_JS.as_bytes(), "text/javascript; charset=utf-8"),
         "leaflet.js" => (LEAFLET_JS, "text/javascript; charset=utf-8"),
         "leaflet.css" => (LEAFLET_CSS, "text/css; charset=utf-8"),
+        "leaflet.markercluster.js" => (CLUSTER_JS, "text/javascript; charset=utf-8"),
+        "MarkerCluster.css" => (CLUSTER_CSS, "text/css; charset=utf-8"),
+        "MarkerCluster.Default.css" => (CLUSTER_DEFAULT_CSS, "text/css; charset=utf-8"),
+        "leaflet-geoman.min.js" => (GEOMAN_JS, "text/javascript; charset=utf-8"),
+        "leaflet-geoman.css" => (GEOMAN_CSS, "text/css; charset=utf-8"),
         "map.js" => (MAP_JS.as_bytes(), "text/javascript; charset=utf-8"),
+        "hazard_map.js" => (HAZARD_MAP_JS.as_bytes(), "text/javascript; charset=utf-8"),
         "reports.css" => (REPORTS_CSS.as_bytes(), "text/css; charset=utf-8"),
         "field.js" => (FIELD_JS.as_bytes(), "text/javascript; charset=utf-8"),
         "field-icon.svg" => (FIELD_ICON.as_bytes(), "image/svg+xml"),

@@ -235,7 +235,9 @@ fn problem_code(p: &Problem) -> &'static str {
         Problem::Ring { problem, .. } => match problem {
             RingProblem::TooFewPositions(_) => "ring_too_short",
             RingProblem::NotClosed { .. } => "ring_not_closed",
-            RingProblem::NonFinite { .. } | RingProblem::OutOfRange { .. } => "coordinate_invalid",
+            RingProblem::NonFinite { .. } => "coordinate_invalid",
+            // Also a file with latitude and longitude swapped.
+            RingProblem::OutOfRange { .. } => "outside_thailand",
             RingProblem::SelfIntersection { .. } => "ring_self_intersection",
             RingProblem::HoleOutsideShell { .. } => "hole_outside_shell",
         },
@@ -912,6 +914,52 @@ impl Store {
         Ok(out)
     }
 
+    /// The vulnerable persons with a home location in `area` (or the caller's whole scope) for
+    /// the map's persons layer: at most `limit` homes looked at, in evacuation order. `None`
+    /// when the caller may not see persons anywhere. Audited as a search with the number shown.
+    pub async fn vulnerable_on_map(
+        &self,
+        actor: &Actor,
+        area: Option<&AreaCode>,
+        limit: u64,
+        meta: &RequestMeta,
+    ) -> Result<Option<Vec<Evacuee>>> {
+        let scope = actor.scope(Operation::ViewPersons);
+        if matches!(&scope, Scope::Within(r) if r.is_empty()) {
+            return Ok(None);
+        }
+        let mut q = persons::Entity::find()
+            .filter(persons::Column::Status.eq("active"))
+            .filter(persons::Column::Lat.is_not_null())
+            .filter(persons::Column::Lon.is_not_null());
+        if let Some(c) = scope_condition(persons::Column::VillageCode, &scope) {
+            q = q.filter(c);
+        }
+        if let Some(a) = area {
+            q = q.filter(persons::Column::VillageCode.starts_with(a.as_str()));
+        }
+        let found = q
+            .order_by_asc(persons::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let home = m.lat.zip(m.lon);
+                (m, home)
+            })
+            .collect();
+        let mut out = self.evacuees(actor, found).await?;
+        out.sort_by_key(|e| evacuation_key(e.priority, e.alone, e.age.map(|a| a.max(0) as u32)));
+        audit::append(
+            &self.db,
+            NewEntry::by(actor, AuditAction::PersonSearch, meta)
+                .detail(json!({ "map": area.map(AreaCode::as_str), "shown": out.len() })),
+        )
+        .await?;
+        Ok(Some(out))
+    }
+
     /// The persons found, with categories the caller may see, age, living alone, house
     /// number and priority; those with no priority are not vulnerable and left out.
     async fn evacuees(
@@ -1112,7 +1160,7 @@ mod tests {
         let p = &problems[0];
         assert_eq!(
             (p.index, p.id.as_deref(), p.field, p.code),
-            (3, Some("7"), "geometry", "coordinate_invalid")
+            (3, Some("7"), "geometry", "outside_thailand")
         );
 
         // Several problems of one feature are all reported.

@@ -8,14 +8,19 @@ use ruamjai_domain::auth::{Actor, Role};
 use ruamjai_store::areas::NewVillage;
 use ruamjai_store::testing::{TestDb, code, user_with_role};
 
-use crate::{Client, both, token_client};
+use axum::body::Body;
+use axum::http::{Request, header};
+
+use crate::{Client, Res, both, token_client};
 
 both!(
     a_station_its_readings_and_their_alerts,
     a_sensor_pushes_readings_through_the_api_once_each,
+    zones_import_whole_and_their_evacuation_list_stays_in_scope,
 );
 
-async fn a_station_its_readings_and_their_alerts(db: TestDb) {
+/// A village in each of two districts (Mueang Nan, Wiang Sa).
+async fn villages(db: &TestDb) {
     for sub in ["550101", "550202"] {
         db.store
             .create_village(
@@ -31,6 +36,10 @@ async fn a_station_its_readings_and_their_alerts(db: TestDb) {
             .await
             .unwrap();
     }
+}
+
+async fn a_station_its_readings_and_their_alerts(db: TestDb) {
+    villages(&db).await;
     user_with_role(&db.store, "staff@example.org", Role::Staff, Some("5501")).await;
     user_with_role(
         &db.store,
@@ -279,4 +288,95 @@ async fn a_sensor_pushes_readings_through_the_api_once_each(db: TestDb) {
             .len(),
         1
     );
+}
+
+/// POST a GeoJSON file to the zone import form (multipart, CSRF token in the query string).
+async fn upload_zones(c: &mut Client, area: &str, geojson: &str) -> Res {
+    let boundary = "----ruamjaiZoneBoundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"area_code\"\r\n\r\n{area}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"zones.geojson\"\r\nContent-Type: application/geo+json\r\n\r\n{geojson}\r\n--{boundary}--\r\n"
+    );
+    let token = c.cookies["ruamjai_csrf"].clone();
+    c.send(
+        Request::post(format!("/hazards/zones/import?csrf={token}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+async fn zones_import_whole_and_their_evacuation_list_stays_in_scope(db: TestDb) {
+    villages(&db).await;
+    user_with_role(&db.store, "staff@example.org", Role::Staff, Some("5501")).await;
+    user_with_role(&db.store, "other@example.org", Role::Staff, Some("5502")).await;
+    let mut staff = Client::new(&db);
+    staff.login("staff@example.org").await;
+    let square = r#"{"type":"Polygon","coordinates":[[[100.7,18.7],[100.8,18.7],[100.8,18.8],[100.7,18.8],[100.7,18.7]]]}"#;
+    let open = r#"{"type":"Polygon","coordinates":[[[100.7,18.7],[100.8,18.7],[100.8,18.8],[100.7,18.8]]]}"#;
+    let file = |second: &str| {
+        format!(
+            r#"{{"type":"FeatureCollection","features":[
+              {{"type":"Feature","id":"valley","properties":{{"name":"ลุ่มน้ำน่าน","kind":"น้ำท่วม"}},"geometry":{square}}},
+              {{"type":"Feature","id":"ridge","properties":{{"name":"สันเขา","kind":"landslide"}},"geometry":{second}}}]}}"#
+        )
+    };
+    // A ring left open: refused whole, the feature named, nothing stored.
+    let res = upload_zones(&mut staff, "5501", &file(open)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("รายการที่ 1 (id ridge)"), "{}", res.body);
+    assert!(res.body.contains("ขอบเขตไม่ปิด"), "{}", res.body);
+    assert!(res.body.contains("ยังไม่มีพื้นที่เสี่ยงภัย"), "nothing half-imported");
+    let res = upload_zones(&mut staff, "5501", &file(square)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("data-testid=\"zones-imported\""));
+    let list = staff.get("/hazards/zones").await;
+    let id: i64 = list
+        .body
+        .split("href=\"/hazards/zones/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a zone linked");
+    // Its evacuation list and CSV, and the map's layers.
+    let page = staff.get(&format!("/hazards/zones/{id}/evacuation")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
+    let csv = staff
+        .get(&format!("/hazards/zones/{id}/evacuation.csv"))
+        .await;
+    assert!(
+        csv.body.starts_with("\u{feff}order,priority,"),
+        "{}",
+        csv.body
+    );
+    let layers = staff.get("/map/layers.json?area=5501").await.json();
+    assert_eq!(layers["zones"]["features"].as_array().unwrap().len(), 2);
+    assert!(layers["persons"].is_array(), "staff may see persons");
+    // The exported file imports back in place.
+    let exported = staff.get("/hazards/zones.geojson?area=5501").await;
+    let res = upload_zones(&mut staff, "5501", &exported.body).await;
+    assert!(res.body.contains("แทนของเดิม: 2"), "{}", res.body);
+
+    // Another district: the zone, its list and its CSV do not exist.
+    let mut other = Client::new(&db);
+    other.login("other@example.org").await;
+    for path in [
+        format!("/hazards/zones/{id}"),
+        format!("/hazards/zones/{id}/evacuation"),
+        format!("/hazards/zones/{id}/evacuation.csv"),
+    ] {
+        assert_eq!(
+            other.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // Nor may they import into the first district.
+    let res = upload_zones(&mut other, "5501", &file(square)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -25,8 +25,11 @@ use super::{FormErrors, Page, Signed, Typed, form_errors, see_other, typed, unpr
 use crate::AppState;
 use crate::error::WebError;
 
+mod zones;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(zones::routes())
         .route("/hazards", get(home))
         .route("/hazards/stations", post(create_station))
         .route("/hazards/stations/{id}/readings", post(record_reading))
