@@ -659,7 +659,8 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         &actor("osm@demo.ruamjai.local").await?,
     )
     .await?;
-    println!("disaster watch: 2 stations, 40 readings, {alerts} alerts");
+    let zones = hazards::zones(&store, &actor("admin@demo.ruamjai.local").await?).await?;
+    println!("disaster watch: 2 stations, 40 readings, {alerts} alerts, {zones} hazard zones");
     println!("ruamjai demo — {}", args.file.display());
     println!("Demo accounts (passwords are shown only now):");
     for (email, password, role, area) in &printed {

@@ -143,3 +143,23 @@ pub mod hazard_zones {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod alert_recipients {
+    //! The `alert_recipients` table: who each alert was sent to.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "alert_recipients")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub alert_id: i64,
+        pub user_id: i64,
+        pub notified_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

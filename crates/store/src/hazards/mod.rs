@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::areas::scope_condition;
 use crate::{Result, Store, StoreError};
-use entity::{alerts, incidents, readings, stations};
+use entity::{alert_recipients, alerts, incidents, readings, stations};
 
 /// A station as shown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,6 +87,8 @@ pub struct Alert {
     pub raised_at: DateTime<Utc>,
     /// Who acknowledged it, and when.
     pub acknowledged: Option<(i64, DateTime<Utc>)>,
+    /// How many accounts it was sent to when raised.
+    pub alerted: u64,
 }
 
 /// An incident as listed.
@@ -293,6 +295,7 @@ impl Store {
         };
         let thresholds = thresholds_of(&station);
         let raised = thresholds.crossed(before, value);
+        let mut recipients: Option<Vec<i64>> = None;
         for level in &raised {
             let threshold = thresholds
                 .levels()
@@ -300,7 +303,7 @@ impl Store {
                 .find(|(l, _)| l == level)
                 .map(|(_, v)| v)
                 .expect("a crossed level is set");
-            alerts::ActiveModel {
+            let alert = alerts::ActiveModel {
                 station_id: Set(station_id),
                 reading_id: Set(reading.id),
                 level: Set(level.as_str().into()),
@@ -315,6 +318,19 @@ impl Store {
             }
             .insert(&txn)
             .await?;
+            if recipients.is_none() {
+                recipients = Some(Self::watchers(&txn, &station.village_code).await?);
+            }
+            for user_id in recipients.as_deref().unwrap_or_default() {
+                alert_recipients::ActiveModel {
+                    alert_id: Set(alert.id),
+                    user_id: Set(*user_id),
+                    notified_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+            }
         }
         txn.commit().await?;
         Ok(ReadingOutcome {
@@ -322,6 +338,79 @@ impl Store {
             raised,
             duplicate: false,
         })
+    }
+
+    /// The active accounts an alert in `village` goes to: those whose grant covers the village
+    /// (the village itself or an area above it, not the whole country) with a role that enters
+    /// readings or manages hazards.
+    async fn watchers(conn: &impl sea_orm::ConnectionTrait, village: &str) -> Result<Vec<i64>> {
+        use crate::auth::entity::{grant, user};
+        let code = code_of(village);
+        let lineage: Vec<String> = code.lineage().iter().map(ToString::to_string).collect();
+        let grants = grant::Entity::find()
+            .filter(grant::Column::AreaCode.is_in(lineage))
+            .all(conn)
+            .await?;
+        let mut ids: Vec<i64> = grants
+            .into_iter()
+            .filter(|g| {
+                ruamjai_domain::auth::Role::parse(&g.role).is_ok_and(|r| {
+                    r.allows(Operation::RecordReadings) || r.allows(Operation::ManageHazards)
+                })
+            })
+            .map(|g| g.user_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let active: std::collections::HashSet<i64> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Id.is_in(ids.clone()))
+            .filter(user::Column::Active.eq(true))
+            .into_tuple::<i64>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect();
+        ids.retain(|id| active.contains(id));
+        Ok(ids)
+    }
+
+    /// Who an alert was sent to (display names), for callers who may see the users of its
+    /// village; `None` otherwise (the count is on the alert).
+    pub async fn alert_recipients(
+        &self,
+        actor: &Actor,
+        alert_id: i64,
+    ) -> Result<Option<Vec<String>>> {
+        use crate::auth::entity::user;
+        let a = alerts::Entity::find_by_id(alert_id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let village = code_of(&a.village_code);
+        if !actor.can(Operation::ViewAreas, &village) {
+            return Err(StoreError::NotFound);
+        }
+        if !actor.can(Operation::ViewUsers, &village) {
+            return Ok(None);
+        }
+        let ids: Vec<i64> = alert_recipients::Entity::find()
+            .filter(alert_recipients::Column::AlertId.eq(alert_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| r.user_id)
+            .collect();
+        let mut names: Vec<String> = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| u.display_name)
+            .collect();
+        names.sort();
+        Ok(Some(names))
     }
 
     /// What an applied reading raised, for a retry.
@@ -369,6 +458,18 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
+        let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
+        let counts: std::collections::HashMap<i64, i64> = alert_recipients::Entity::find()
+            .select_only()
+            .column(alert_recipients::Column::AlertId)
+            .column_as(alert_recipients::Column::Id.count(), "n")
+            .filter(alert_recipients::Column::AlertId.is_in(ids))
+            .group_by(alert_recipients::Column::AlertId)
+            .into_tuple::<(i64, i64)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
         let mut names = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(list.len());
         for a in list {
@@ -395,6 +496,7 @@ impl Store {
                 observed_at: a.observed_at,
                 raised_at: a.raised_at,
                 acknowledged: a.acknowledged_by.zip(a.acknowledged_at),
+                alerted: counts.get(&a.id).copied().unwrap_or(0) as u64,
             });
         }
         Ok(out)

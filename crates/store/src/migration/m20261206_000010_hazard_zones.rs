@@ -1,6 +1,6 @@
 //! Disaster risk, second part: hazard zones (polygons and multipolygons) and risk points, kept
 //! as their GeoJSON geometry with its bounding box (the box finds the homes worth testing; the
-//! `geo` crate answers which lie inside).
+//! `geo` crate answers which lie inside); and who each alert was sent to.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -19,7 +19,7 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        use ForeignKeyAction::{Restrict, SetNull};
+        use ForeignKeyAction::{Cascade, Restrict, SetNull};
         m.create_table(
             Table::create()
                 .table("hazard_zones")
@@ -57,12 +57,37 @@ impl MigrationTrait for Migration {
             &["area_code", "kind"],
         ))
         .await?;
+        // Who an alert was sent to when it was raised: the accounts that watch or run the
+        // station's village (its volunteers, the staff and admins of the areas above it).
+        m.create_table(
+            Table::create()
+                .table("alert_recipients")
+                .col(big_pk_auto("id"))
+                .col(big_integer("alert_id"))
+                .col(big_integer("user_id"))
+                .col(ts("notified_at"))
+                .foreign_key(&mut fk("alert_recipients", "alert_id", "alerts", Cascade))
+                .foreign_key(&mut fk("alert_recipients", "user_id", "users", Cascade))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            index(
+                "alert_recipients",
+                "alert_recipients_pair",
+                &["alert_id", "user_id"],
+            )
+            .unique()
+            .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table("hazard_zones").to_owned())
-            .await?;
+        for t in ["alert_recipients", "hazard_zones"] {
+            m.drop_table(Table::drop().table(t).to_owned()).await?;
+        }
         Ok(())
     }
 }

@@ -89,6 +89,15 @@ async fn an_alert_fires_once_per_threshold_crossing(db: TestDb) {
     assert_eq!(all.len(), 5);
     assert_eq!(all[0].level, Danger, "newest first");
     assert_eq!(all[0].threshold, 5.0);
+    // Each went to the village's volunteer and the district's staff, as they were when it was
+    // raised; their names only to those who may see the area's users.
+    assert!(all.iter().all(|a| a.alerted == 2), "{all:?}");
+    assert_eq!(s.alert_recipients(&staff, all[0].id).await.unwrap(), None);
+    let (_, nan_admin) = user_with_role(s, "nan@example.org", Role::AreaAdmin, Some("55")).await;
+    assert_eq!(
+        s.alert_recipients(&nan_admin, all[0].id).await.unwrap(),
+        Some(vec!["op".to_owned(), "staff".to_owned()])
+    );
     // A reading entered late (offline) is judged against the one before it in time: 2.8 after
     // 4.6 crosses nothing; 3.05 after 2.5 crosses the watch level once.
     let late = s

@@ -122,3 +122,5 @@ evacuation-volunteers = Nearest volunteers
 evacuation-alone = Living alone
 evacuation-unlocated = Without a home location
 evacuation-unlocated-hint = Vulnerable persons of the same villages whose home has no location yet: they may be in this zone; check every one.
+incident-evacuation = Evacuation lists of its zones
+alert-sent-to = Sent to (accounts)

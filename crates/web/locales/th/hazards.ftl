@@ -122,3 +122,5 @@ evacuation-volunteers = อาสาสมัครใกล้ที่สุ�
 evacuation-alone = อยู่ลำพัง
 evacuation-unlocated = ไม่มีพิกัดบ้าน
 evacuation-unlocated-hint = ผู้เปราะบางในหมู่บ้านเดียวกันที่ยังไม่มีพิกัดบ้าน อาจอยู่ในพื้นที่นี้ ต้องตรวจสอบทุกคน
+incident-evacuation = รายชื่ออพยพของพื้นที่เสี่ยง
+alert-sent-to = แจ้งแล้ว (คน)

@@ -19,6 +19,7 @@ use ruamjai_domain::hazards::{
     AlertLevel, HazardKind, IncidentForm, IncidentStatus, StationForm, StationKind,
 };
 use ruamjai_store::StoreError;
+use ruamjai_store::hazards::zones::Zone;
 use ruamjai_store::hazards::{Alert, Incident, Station};
 
 use super::{FormErrors, Page, Signed, Typed, form_errors, see_other, typed, unprocessable};
@@ -55,6 +56,10 @@ struct HazardsPage {
     stations: Vec<Station>,
     alerts: Vec<Alert>,
     incidents: Vec<Incident>,
+    /// Zones in force today (for the incidents' evacuation lists).
+    zones: Vec<Zone>,
+    /// Who each alert was sent to, where the caller may see the area's users.
+    recipients: std::collections::HashMap<i64, Vec<String>>,
     can_create: bool,
     f: Typed,
     /// Errors of the station or a reading form (`focus` says which).
@@ -78,8 +83,25 @@ impl HazardsPage {
         };
         if mine { self.v(k) } else { String::new() }
     }
+    fn alerted_names(&self, a: &Alert) -> String {
+        self.recipients
+            .get(&a.id)
+            .map(|n| n.join(", "))
+            .unwrap_or_default()
+    }
     fn hazard_kinds(&self) -> &'static [HazardKind] {
         HazardKind::ALL
+    }
+    /// The zones in force whose evacuation lists an incident needs: of its hazard (floods and
+    /// flash floods go together), covering its area or lying inside it.
+    fn incident_zones(&self, i: &Incident) -> Vec<&Zone> {
+        let water = |k: HazardKind| matches!(k, HazardKind::Flood | HazardKind::FlashFlood);
+        self.zones
+            .iter()
+            .filter(|z| !z.point)
+            .filter(|z| z.meta.kind == i.kind || (water(z.meta.kind) && water(i.kind)))
+            .filter(|z| z.meta.area.is_within(&i.area) || i.area.is_within(&z.meta.area))
+            .collect()
     }
     /// The moves an incident can make from where it stands.
     fn moves(&self, i: &Incident) -> Vec<IncidentStatus> {
@@ -152,9 +174,21 @@ async fn hazards_page(
     let actor = &s.caller.actor;
     let stations = state.store.stations(actor, None).await?;
     let alerts = state.store.alerts(actor, None, true, 100).await?;
+    let mut recipients = std::collections::HashMap::new();
+    for a in &alerts {
+        if let Some(names) = state.store.alert_recipients(actor, a.id).await? {
+            recipients.insert(a.id, names);
+        }
+    }
     let incidents = state.store.incidents(actor, false, 100).await?;
+    let zones = state
+        .store
+        .zones(actor, None, Some(ruamjai_store::registry::today()))
+        .await?;
     Ok(HazardsPage {
         incidents,
+        zones,
+        recipients,
         incident_errors: if focus == Focus::Incident {
             errors.clone()
         } else {
