@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { launchBrowser, signIn, startServer } from './server.mjs';
+import { addUser, launchBrowser, outboxCount, signIn, startServer } from './server.mjs';
 
 const OPERATOR = { email: 'osm@example.org', password: 'village health 2569' };
 const NURSE = { email: 'nurse@example.org', password: 'district nurse 2569' };
@@ -34,19 +34,15 @@ before(async () => {
     'นาย,แข็งแรง,ดีมาก,2530,16,55010101,',
   ].join('\n') + '\n');
   server.cli(['import', 'persons', join(dir, 'persons.csv')]);
-  server.cli(['users', 'create', '--email', OPERATOR.email, '--name', 'นางบัวผัน อสม.',
-    '--role', 'operator', '--area', '55010101', '--password-stdin'], `${OPERATOR.password}\n`);
+  addUser(server, OPERATOR, 'นางบัวผัน อสม.', 'operator', '55010101');
   // A nurse of the subdistrict: records visits too, and reviews conflicts.
-  server.cli(['users', 'create', '--email', NURSE.email, '--name', 'พยาบาลวิภา',
-    '--role', 'staff', '--area', '550101', '--password-stdin'], `${NURSE.password}\n`);
+  addUser(server, NURSE, 'พยาบาลวิภา', 'staff', '550101');
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const outboxCount = async (page) => Number((await page.textContent('[data-testid=outbox-count]')).trim());
 
 test('visits recorded offline are sent once when the phone is back online', { timeout: 60_000 }, async () => {
   const context = await browser.newContext();

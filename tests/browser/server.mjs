@@ -104,3 +104,14 @@ export async function signIn(page, base, { email, password } = ADMIN) {
   await page.fill('#password', password);
   await page.click('main button[type=submit]');
 }
+
+// An account made with the CLI, as an administrator would on the server.
+export function addUser(server, { email, password }, name, role, area) {
+  server.cli(['users', 'create', '--email', email, '--name', name, '--role', role,
+    '--area', area, '--password-stdin'], `${password}\n`);
+}
+
+// The number of entries waiting in the field app's outbox.
+export async function outboxCount(page) {
+  return Number((await page.textContent('[data-testid=outbox-count]')).trim());
+}

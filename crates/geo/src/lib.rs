@@ -24,6 +24,7 @@
 pub mod exposure;
 mod fast_json;
 mod index;
+pub mod kml;
 pub mod polygon;
 pub mod zones;
 

@@ -1,10 +1,16 @@
 // The field app (ร่วมใจ ภาคสนาม): a morning of home visits without signal. Small and plain.
 //
-// - IndexedDB "ruamjai-field" keeps three stores on the phone: "persons" (the caller's own "my
-//   visits" list, as the API last gave it), "outbox" (visits recorded here with their photos,
-//   and corrections, waiting to be sent) and "sent" (visits this phone sent, as sent, with the
-//   version the server gave them; a week long, to correct them). Nothing personal goes into the
-//   service worker's Cache API.
+// - IndexedDB "ruamjai-field" keeps four stores on the phone: "persons" (the caller's own "my
+//   visits" list, as the API last gave it), "stations" (the watch stations whose readings the
+//   caller enters, as the API last gave them), "outbox" (visits recorded here with their photos,
+//   corrections, and station readings, waiting to be sent) and "sent" (visits this phone sent,
+//   as sent, with the version the server gave them; a week long, to correct them). Nothing
+//   personal goes into the service worker's Cache API.
+// - A reading is an outbox entry with `reading` instead of `visit`: its op_id is made on the
+//   phone when it is saved, and so is its time ("now" is the moment of saving); the server
+//   applies it once per op_id (201, or 200 for a resend), so a lost answer is simply sent again.
+//   A refused one (422) stays with the server's errors to fix (same op_id: nothing was written)
+//   or discard.
 // - Correcting a sent visit queues an edit: a new op_id, the same client_id, and the version
 //   the phone knows as base_version. When the visit changed on the server in the meantime, the
 //   server keeps the edit for a coordinator ("conflict") and the app says so: never a silent
@@ -21,7 +27,7 @@
   if (!app) return;
 
   const DB_NAME = "ruamjai-field";
-  const DB_VERSION = 2; // 1: persons, outbox; 2: sent
+  const DB_VERSION = 3; // 1: persons, outbox; 2: sent; 3: stations
   const KEEP_SENT_DAYS = 7;
   const lang = app.dataset.lang || "th";
   const $ = (id) => document.getElementById(id);
@@ -73,6 +79,7 @@
         if (!have.contains("persons")) req.result.createObjectStore("persons", { keyPath: "person_id" });
         if (!have.contains("outbox")) req.result.createObjectStore("outbox", { keyPath: "client_id" });
         if (!have.contains("sent")) req.result.createObjectStore("sent", { keyPath: "client_id" });
+        if (!have.contains("stations")) req.result.createObjectStore("stations", { keyPath: "id" });
       };
       req.onsuccess = () => {
         // Another tab deleting the database (signing out) must not wait for this one.
@@ -132,10 +139,11 @@
 
   // ----- talking to the server --------------------------------------------------------------
 
-  // A same-origin request with the session cookie; POSTs carry the CSRF token. Throws only when
-  // the network is unreachable.
+  // A same-origin request with the session cookie; POSTs carry the CSRF token. The server's
+  // messages come in the page's language. Throws only when the network is unreachable.
   function call(method, url, body) {
-    const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    const headers = { Accept: "application/json", "Accept-Language": lang };
+    const init = { method, credentials: "same-origin", headers };
     if (method !== "GET") init.headers["X-CSRF-Token"] = csrf;
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {
@@ -262,42 +270,53 @@
     }
   }
 
-  // Replace the kept list with the server's (only the caller's own list: what my-visits gives).
-  async function refreshPersons() {
-    if (!db) return;
+  // The items of a list from the API, or null when there is none to be had (offline, signed
+  // out, a server problem), said in `status` with the texts `stored` and `failed`.
+  async function fetchItems(url, status, stored, failed) {
     if (!navigator.onLine) {
-      say("list-status", t("list-stored"));
-      return;
+      say(status, t(stored));
+      return null;
     }
-    let url = "/api/v1/care/my-visits";
-    if (here) url += "?lat=" + here.lat.toFixed(6) + "&lon=" + here.lon.toFixed(6);
     let res;
     try {
       res = await call("GET", url);
     } catch (_) {
-      say("list-status", t("list-failed"));
-      return;
+      say(status, t(failed));
+      return null;
     }
     if (res.status === 401) {
       signInAgain(true);
-      say("list-status", t("list-stored"));
-      return;
+      say(status, t(stored));
+      return null;
     }
     if (!res.ok) {
-      say("list-status", t("list-failed"));
-      return;
+      say(status, t(failed));
+      return null;
     }
-    let items;
     try {
-      items = (await res.json()).items || [];
+      return (await res.json()).items || [];
     } catch (_) {
-      say("list-status", t("list-failed"));
-      return;
+      say(status, t(failed));
+      return null;
     }
-    await inStore("persons", "readwrite", (s) => {
+  }
+
+  // Replace what a store keeps with a new list.
+  function keepAll(name, items) {
+    return inStore(name, "readwrite", (s) => {
       s.clear();
-      for (const p of items) s.put(p);
+      for (const item of items) s.put(item);
     });
+  }
+
+  // Replace the kept list with the server's (only the caller's own list: what my-visits gives).
+  async function refreshPersons() {
+    if (!db) return;
+    let url = "/api/v1/care/my-visits";
+    if (here) url += "?lat=" + here.lat.toFixed(6) + "&lon=" + here.lon.toFixed(6);
+    const items = await fetchItems(url, "list-status", "list-stored", "list-failed");
+    if (!items) return;
+    await keepAll("persons", items);
     say("list-status", t("list-updated"));
     await renderPersons();
   }
@@ -311,6 +330,246 @@
         () => ok(null),
         { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
+  }
+
+  // ----- watch stations ---------------------------------------------------------------------
+
+  const stationList = $("stations"); // absent when the caller enters no readings anywhere
+
+  // Replace the kept stations with those whose readings the caller may enter.
+  async function refreshStations() {
+    if (!db || !stationList) return;
+    const items = await fetchItems("/api/v1/stations", "stations-status", "stations-stored", "stations-failed");
+    if (!items) return;
+    await keepAll("stations", items.filter((s) => s.may_record));
+    say("stations-status", "");
+    await renderStations();
+  }
+
+  function refreshLists() {
+    return Promise.all([refreshPersons(), refreshStations()]).catch(() => {});
+  }
+
+  const withUnit = (value, unit) => value + " " + unit;
+  const LEVELS = ["watch", "warning", "danger"];
+
+  function stationForm(id) {
+    return stationList ? stationList.querySelector(`form[data-station-id="${Number(id)}"]`) : null;
+  }
+
+  async function renderStations() {
+    if (!stationList) return;
+    const stations = db ? await allOf("stations") : [];
+    stations.sort((a, b) => a.name.localeCompare(b.name, "th"));
+    $("stations-wrap").hidden = stations.length === 0;
+    // A form being filled in stays as it is (its values, the reading being fixed, the focus).
+    const forms = new Map(Array.from(stationList.querySelectorAll("form"), (f) => [f.dataset.stationId, f]));
+    const focused = stationList.contains(document.activeElement) ? document.activeElement : null;
+    stationList.replaceChildren();
+    for (const s of stations) {
+      const li = el("li", s.level ? "alert-" + s.level : "");
+      li.dataset.testid = "station";
+      li.dataset.stationId = s.id;
+      li.append(el("strong", "", s.name));
+      const line = el("div", "muted", t("kind-" + s.kind) + " ");
+      line.append(el("span", "code", s.village_code));
+      li.append(line);
+      const latest = el("div", "hint", t("reading-none"));
+      latest.dataset.testid = "station-latest";
+      if (s.latest_value != null) {
+        latest.textContent = t("reading-latest") + " " + withUnit(s.latest_value, s.unit)
+          + " · " + timeFormat.format(new Date(s.latest_at)) + (s.level ? " · " + t("level-" + s.level) : "");
+      }
+      li.append(latest);
+      const levels = LEVELS.filter((l) => s[l] != null).map((l) => t("level-" + l) + " " + withUnit(s[l], s.unit));
+      if (levels.length) li.append(el("div", "hint", t("thresholds") + ": " + levels.join(" · ")));
+      const form = forms.get(String(s.id)) || readingForm(s);
+      form.station = s;
+      li.append(form);
+      stationList.append(li);
+    }
+    if (focused && stationList.contains(focused)) focused.focus();
+  }
+
+  // A station's reading form: the value in its unit, and when it was read (now, unless set).
+  function readingForm(s) {
+    const f = el("form", "reading");
+    f.noValidate = true;
+    f.dataset.stationId = s.id;
+    const error = el("p", "form-error");
+    error.id = "reading-" + s.id + "-error";
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    f.append(error);
+    const field = (name, label, input) => {
+      input.id = "reading-" + s.id + "-" + name;
+      input.name = name;
+      const l = el("label", "", label);
+      l.htmlFor = input.id;
+      const p = el("p", "field-error");
+      p.id = input.id + "-error";
+      p.hidden = true;
+      f.append(l, input, p);
+    };
+    const value = el("input");
+    value.setAttribute("inputmode", "decimal");
+    value.autocomplete = "off";
+    field("value", t("reading-value", { unit: s.unit }), value);
+    const time = el("input");
+    time.type = "datetime-local";
+    field("observed_at", t("reading-time"), time);
+    const save = el("button", "", t("reading-save"));
+    save.type = "submit";
+    save.setAttribute("aria-label", t("reading-save") + ": " + s.name);
+    f.append(save);
+    resetReading(f);
+    // "Now" follows the clock until the time is changed by hand.
+    time.addEventListener("input", () => { delete f.dataset.now; });
+    value.addEventListener("focus", () => { if (f.dataset.now) time.value = localValue(new Date()); });
+    f.addEventListener("submit", (event) => saveReading(event, f));
+    return f;
+  }
+
+  function resetReading(f) {
+    f.reset();
+    showReadingErrors(f, []);
+    f.dataset.now = "1";
+    delete f.dataset.editing;
+    delete f.dataset.original;
+    f.elements.observed_at.value = localValue(new Date());
+  }
+
+  function showReadingErrors(f, errors) {
+    for (const p of f.querySelectorAll(".field-error, .form-error")) {
+      p.hidden = true;
+      p.textContent = "";
+    }
+    for (const e of f.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
+    let first = null;
+    for (const e of firstPerField(errors)) {
+      const input = f.elements[e.field];
+      const p = input ? $(input.id + "-error") : f.querySelector(".form-error");
+      p.textContent = e.message;
+      p.hidden = false;
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", p.id);
+        first = first || input;
+      }
+    }
+    if (first) first.focus();
+  }
+
+  // Fix a refused reading in its station's form; saving it again keeps its op_id.
+  function openReadingFix(f, e) {
+    resetReading(f);
+    delete f.dataset.now;
+    f.dataset.editing = e.client_id;
+    f.dataset.original = e.reading.observed_at;
+    f.elements.value.value = e.reading.value;
+    f.elements.observed_at.value = localValue(new Date(e.reading.observed_at));
+    f.scrollIntoView();
+    showReadingErrors(f, e.errors.length ? e.errors : [{ field: "value", message: t("rejected") }]);
+  }
+
+  async function saveReading(event, f) {
+    event.preventDefault();
+    // A double tap saves one reading: a tap while the first is being kept is ignored.
+    if (!db || f.dataset.saving) return;
+    f.dataset.saving = "1";
+    try {
+      await keepReading(f);
+    } finally {
+      delete f.dataset.saving;
+    }
+  }
+
+  async function keepReading(f) {
+    const s = f.station;
+    const value = f.elements.value.value.trim();
+    const time = f.elements.observed_at.value;
+    const errors = [];
+    if (!value) errors.push({ field: "value", message: t("required") });
+    if (!time && !f.dataset.now) errors.push({ field: "observed_at", message: t("required") });
+    if (errors.length) return showReadingErrors(f, errors);
+    // Left at "now": the moment of saving. A fixed reading keeps its time unless it was changed.
+    let observed;
+    if (f.dataset.now) observed = new Date().toISOString();
+    else if (f.dataset.original && time === localValue(new Date(f.dataset.original))) observed = f.dataset.original;
+    else observed = new Date(time).toISOString();
+    // A new reading gets its id now; a fixed one keeps it (the server wrote nothing of it).
+    const id = f.dataset.editing || uuid();
+    const before = f.dataset.editing ? await getEntry("outbox", id) : null;
+    await putEntry({
+      client_id: id,
+      saved_at: before ? before.saved_at : new Date().toISOString(),
+      station_id: s.id,
+      station_name: s.name,
+      unit: s.unit,
+      reading: { op_id: id, value, observed_at: observed },
+      errors: null,
+    });
+    resetReading(f);
+    say("sync-status", t("saved"));
+    say("stations-status", t("saved"));
+    await renderOutbox();
+    if (navigator.onLine) sync();
+  }
+
+  // A reading in the outbox: waiting, or refused with the server's errors, to fix or discard.
+  function readingEntry(e) {
+    const li = el("li");
+    li.dataset.testid = "outbox-entry";
+    li.dataset.reading = e.client_id;
+    li.append(el("strong", "", e.station_name), " ", el("span", "badge", t("reading")));
+    li.append(el("div", "muted", withUnit(e.reading.value, e.unit) + " · " + timeFormat.format(new Date(e.reading.observed_at))));
+    if (!e.errors) {
+      li.append(el("span", "badge", t("waiting")));
+      return li;
+    }
+    li.append(el("p", "field-error", t("rejected")));
+    const errs = el("ul", "");
+    errs.dataset.testid = "reading-errors";
+    for (const x of firstPerField(e.errors)) {
+      const label = { value: t("reading-value", { unit: e.unit }), observed_at: t("reading-time") }[x.field];
+      errs.append(el("li", "field-error", (label ? label + ": " : "") + x.message));
+    }
+    li.append(errs);
+    const form = e.gone ? null : stationForm(e.station_id);
+    if (form) {
+      const fix = el("button", "", t("fix"));
+      fix.type = "button";
+      fix.setAttribute("aria-label", t("fix") + ": " + e.station_name);
+      fix.addEventListener("click", () => openReadingFix(form, e));
+      li.append(fix, " ");
+    }
+    const discard = el("button", "secondary", t("discard"));
+    discard.type = "button";
+    discard.setAttribute("aria-label", t("discard") + ": " + e.station_name);
+    discard.addEventListener("click", async () => {
+      if (!window.confirm(t("reading-discard-confirm"))) return;
+      await dropEntry(e.client_id);
+      if (form && form.dataset.editing === e.client_id) resetReading(form);
+      await renderOutbox();
+    });
+    li.append(discard);
+    return li;
+  }
+
+  // Send one reading. 201 (applied) and 200 (applied before: a resend) both mean done.
+  async function sendReading(e) {
+    const res = await post("/api/v1/stations/" + encodeURIComponent(e.station_id) + "/readings", e.reading);
+    if (res.status === 401) return "auth";
+    if (res.status === 422 || res.status === 404) {
+      // 404: the station is no longer one the caller enters readings for.
+      e.gone = res.status === 404;
+      e.errors = e.gone ? [{ field: "", message: t("reading-not-found") }] : await errorsOf(res);
+      await putEntry(e);
+      return "refused";
+    }
+    if (!res.ok) return "later";
+    await dropEntry(e.client_id);
+    return "done";
   }
 
   // ----- the visit form ---------------------------------------------------------------------
@@ -531,6 +790,10 @@
     const list = $("outbox");
     list.replaceChildren();
     for (const e of entries) {
+      if (e.reading) {
+        list.append(readingEntry(e));
+        continue;
+      }
       const li = el("li");
       li.dataset.testid = "outbox-entry";
       li.append(el("strong", "", e.person_name));
@@ -635,6 +898,7 @@
   // Send one entry: its visit, then its photos. Answers "done", "conflict" (a correction kept
   // for review), "refused" (kept, marked with the server's errors), "offline", "auth" or "later".
   async function sendEntry(e) {
+    if (e.reading) return sendReading(e);
     if (!e.visit_done) {
       const res = await post("/api/v1/sync/visits", { visits: [e.visit] });
       if (res.status === 401) return "auth";
@@ -714,7 +978,7 @@
       else if (refused) say("sync-status", t("rejected") + review);
       else if (conflicts) say("sync-status", review.trim());
       else if (waiting.length) say("sync-status", t("sent"));
-      if (waiting.length && !stopped) await refreshPersons(); // last visits have changed
+      if (waiting.length && !stopped) await refreshLists(); // last visits and readings have changed
     } finally {
       syncing = false;
       await renderOutbox();
@@ -729,7 +993,7 @@
 
   window.addEventListener("online", () => {
     showNet();
-    refreshPersons().catch(() => {}).then(sync);
+    refreshLists().then(sync);
   });
   window.addEventListener("offline", showNet);
   // While something waits, try again every minute (a flaky signal may not fire "online").
@@ -765,7 +1029,7 @@
     if (e.target.type === "radio" || e.target.id === "adl_skip") showAdl();
   });
   $("cancel-visit").addEventListener("click", closeForm);
-  $("send-now").addEventListener("click", () => { refreshPersons().catch(() => {}).then(sync); });
+  $("send-now").addEventListener("click", () => { refreshLists().then(sync); });
 
   if ("geolocation" in navigator) {
     // "Use my location" for the visit, and "nearest first" for the list.
@@ -805,12 +1069,14 @@
       db = opened;
       await pruneSent();
       await renderPersons();
+      await renderStations();
       await renderOutbox();
-      await refreshPersons().catch(() => {});
+      await refreshLists();
       await sync();
     })
     .catch(() => {
       say("list-status", t("no-storage"));
       form.querySelector('button[type="submit"]').disabled = true;
+      if (stationList) $("stations-wrap").hidden = true;
     });
 })();

@@ -370,7 +370,7 @@ fn check_feature(
 }
 
 /// The features of a GeoJSON text: a FeatureCollection's, a single Feature, or a bare geometry
-/// (as one feature without properties).
+/// (as one feature without properties); or of a KML document (its placemarks).
 fn features_of(text: &str) -> std::result::Result<Vec<Value>, FeatureProblem> {
     let whole = |code, detail| FeatureProblem {
         index: 0,
@@ -380,8 +380,11 @@ fn features_of(text: &str) -> std::result::Result<Vec<Value>, FeatureProblem> {
         detail,
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut v: Value =
-        serde_json::from_str(text).map_err(|e| whole("geojson_invalid", Some(e.to_string())))?;
+    let mut v: Value = if text.trim_start().starts_with('<') {
+        ruamjai_geo::kml::to_geojson(text).map_err(|e| whole("kml_invalid", Some(e.0)))?
+    } else {
+        serde_json::from_str(text).map_err(|e| whole("geojson_invalid", Some(e.to_string())))?
+    };
     match v.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => match v.get_mut("features").map(Value::take) {
             Some(Value::Array(f)) => Ok(f),
@@ -399,7 +402,7 @@ fn features_of(text: &str) -> std::result::Result<Vec<Value>, FeatureProblem> {
 }
 
 impl Store {
-    /// Imports hazard zones and risk points from GeoJSON into `area` (one the caller manages
+    /// Imports hazard zones and risk points from GeoJSON (or KML) into `area` (one the caller manages
     /// hazards in; a feature's `area_code` property may name an area inside it). All or
     /// nothing: `Ok(Err(problems))` lists what is wrong, feature by feature, and nothing was
     /// written.

@@ -185,6 +185,32 @@ async fn zone_import_is_all_or_nothing_and_imports_again_in_place(db: TestDb) {
         .unwrap();
     assert_eq!((back.added, back.replaced), (0, 3));
 
+    // KML, as Google Earth and many agencies write it, goes through the same checks.
+    let kml = r#"<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+      <Placemark id="kml-1"><name>ห้วยน้ำตก</name><ExtendedData><Data name="kind"><value>flash_flood</value></Data></ExtendedData>
+      <Polygon><outerBoundaryIs><LinearRing><coordinates>100.6,18.6 100.65,18.6 100.65,18.65 100.6,18.6</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+      </Document></kml>"#;
+    let done = s
+        .import_zones(&staff, &code("5501"), kml, &meta())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.added, 1);
+    let broken = s
+        .import_zones(&staff, &code("5501"), "<kml><Document>", &meta())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(broken[0].code, "kml_invalid");
+    let kml_zone = s
+        .zones(&staff, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|z| z.reference.as_deref() == Some("kml-1"))
+        .unwrap();
+    s.delete_zone(&staff, kml_zone.id, &meta()).await.unwrap();
+
     // A zone drawn on the map, then reshaped; a bad shape is named on `geometry`.
     let form = ZoneForm {
         name: "น้ำท่วมขังหมู่ 1".into(),

@@ -318,3 +318,4 @@ err-geojson_invalid = The file is not readable GeoJSON.
 err-geojson_empty = The file holds no area or point.
 err-too_many_features = The file has too many features.
 err-duplicate_id = The id is used by another feature of the file.
+err-kml_invalid = The KML file is not readable.

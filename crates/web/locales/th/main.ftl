@@ -318,3 +318,4 @@ err-geojson_invalid = ไฟล์ไม่ใช่ GeoJSON ที่อ่า�
 err-geojson_empty = ไฟล์ไม่มีพื้นที่หรือจุดใดเลย
 err-too_many_features = ไฟล์มีรายการมากเกินไป
 err-duplicate_id = รหัส (id) ซ้ำกับรายการอื่นในไฟล์
+err-kml_invalid = ไฟล์ KML อ่านไม่ได้

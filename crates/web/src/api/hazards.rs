@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use ruamjai_domain::FieldError;
+use ruamjai_domain::auth::{Actor, Operation};
 use ruamjai_domain::care::visit::parse_time;
 use ruamjai_store::hazards::{Alert, Station};
 use serde::{Deserialize, Serialize};
@@ -44,11 +45,16 @@ pub struct StationResponse {
     pub latest_at: Option<String>,
     /// The alert level the latest reading reaches (`watch`, `warning`, `danger`), if any.
     pub level: Option<String>,
+    /// True when the caller may enter readings of this station (it stands in a village where
+    /// they record readings); the others are listed because the caller sees their area.
+    pub may_record: bool,
 }
 
-impl From<Station> for StationResponse {
-    fn from(s: Station) -> Self {
+impl StationResponse {
+    /// A station as `actor` sees it.
+    fn of(s: Station, actor: &Actor) -> Self {
         Self {
+            may_record: actor.can(Operation::RecordReadings, &s.village_code),
             level: s
                 .latest
                 .and_then(|(v, _)| s.thresholds.level_of(v))
@@ -89,7 +95,10 @@ pub async fn list_stations(
     };
     let items = state.store.stations(&c.caller.actor, area.as_ref()).await?;
     Ok(Json(StationsResponse {
-        items: items.into_iter().map(Into::into).collect(),
+        items: items
+            .into_iter()
+            .map(|s| StationResponse::of(s, &c.caller.actor))
+            .collect(),
     }))
 }
 
@@ -169,6 +178,9 @@ pub struct AlertResponse {
     pub raised_at: String,
     pub acknowledged_by: Option<i64>,
     pub acknowledged_at: Option<String>,
+    /// How many accounts it was sent to when raised (the village's volunteers, the staff and
+    /// admins of the areas above it).
+    pub alerted: u64,
 }
 
 impl From<Alert> for AlertResponse {
@@ -185,6 +197,7 @@ impl From<Alert> for AlertResponse {
             raised_at: a.raised_at.to_rfc3339(),
             acknowledged_by: a.acknowledged.map(|x| x.0),
             acknowledged_at: a.acknowledged.map(|x| x.1.to_rfc3339()),
+            alerted: a.alerted,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The field app (ร่วมใจ ภาคสนาม): an installable page for a village health volunteer's morning
 //! of home visits without signal. The server renders the shell once (the visit form and every
-//! label); `assets/field.js` fills the "my visits" list from IndexedDB, queues visits and their
-//! photos there while offline and sends them to the sync API when the phone is back online;
+//! label); `assets/field.js` fills the "my visits" list and the watch stations the volunteer
+//! reads from IndexedDB, queues visits with their photos and station readings there while
+//! offline and sends them to the API when the phone is back online;
 //! `assets/sw.js` (served from the root, so its scope is the whole site) keeps the shell and
 //! its assets in the Cache API, and never personal API answers.
 
@@ -14,6 +15,7 @@ use axum::routing::get;
 use ruamjai_domain::auth::Operation;
 use ruamjai_domain::care::Need;
 use ruamjai_domain::care::adl::ITEMS;
+use ruamjai_domain::hazards::{AlertLevel, StationKind};
 
 use super::{Page, Signed};
 use crate::AppState;
@@ -41,7 +43,9 @@ struct FieldPage {
     adl: Vec<AdlItem>,
     needs: Vec<(&'static str, String)>,
     /// Texts the script shows, as `data-t-*` attributes (CSP: no inline data).
-    texts: Vec<(&'static str, String)>,
+    texts: Vec<(String, String)>,
+    /// The caller enters readings of watch stations somewhere: the app lists them.
+    readings: bool,
 }
 
 impl FieldPage {
@@ -107,7 +111,36 @@ const SCRIPT_TEXTS: &[(&str, &str, &[&str])] = &[
     ("sent-at", "field-sent-at", &["time"]),
     ("conflict", "field-sent-conflict", &[]),
     ("conflict-status", "field-conflict-status", &["n"]),
+    ("stations-stored", "field-stations-stored", &[]),
+    ("stations-failed", "field-stations-failed", &[]),
+    ("reading", "field-reading", &[]),
+    ("reading-value", "field-reading-value", &["unit"]),
+    ("reading-time", "field-reading-time", &[]),
+    ("reading-save", "field-reading-save", &[]),
+    ("reading-latest", "field-reading-latest", &[]),
+    ("reading-none", "field-reading-none", &[]),
+    ("thresholds", "field-reading-thresholds", &[]),
+    ("reading-not-found", "field-reading-not-found", &[]),
+    (
+        "reading-discard-confirm",
+        "field-reading-discard-confirm",
+        &[],
+    ),
 ];
+
+/// The names of station kinds and alert levels, as `data-t-kind-*` and `data-t-level-*` (the
+/// hazards pages' own names for them).
+fn hazard_texts(lang: Lang) -> Vec<(String, String)> {
+    let kinds = StationKind::ALL.iter().map(|k| {
+        let k = k.as_str();
+        (format!("kind-{k}"), lang.t(&format!("station-kind-{k}")))
+    });
+    let levels = AlertLevel::ALL.iter().map(|l| {
+        let l = l.as_str();
+        (format!("level-{l}"), lang.t(&format!("alert-level-{l}")))
+    });
+    kinds.chain(levels).collect()
+}
 
 /// A message for the script, its variables left as `{name}` placeholders.
 fn script_text(lang: Lang, key: &str, vars: &[&'static str]) -> String {
@@ -139,15 +172,18 @@ async fn shell(s: Signed) -> Result<Response, WebError> {
         .iter()
         .map(|n| (n.as_str(), page.code("need", n.as_str())))
         .collect();
-    let texts = SCRIPT_TEXTS
+    let mut texts: Vec<(String, String)> = SCRIPT_TEXTS
         .iter()
-        .map(|(name, key, vars)| (*name, script_text(page.lang, key, vars)))
+        .map(|(name, key, vars)| ((*name).to_owned(), script_text(page.lang, key, vars)))
         .collect();
+    texts.extend(hazard_texts(page.lang));
+    let readings = s.caller.actor.can_somewhere(Operation::RecordReadings);
     let body = FieldPage {
         page,
         adl,
         needs,
         texts,
+        readings,
     };
     // The shell carries the CSRF token and the user's name: only the service worker keeps it.
     Ok(([(header::CACHE_CONTROL, "no-store")], body).into_response())
@@ -223,6 +259,22 @@ mod tests {
                     assert!(t.contains(&format!("{{{v}}}")), "{key} lacks {{{v}}}: {t}");
                 }
             }
+            // Every station kind and alert level has its name for the station list.
+            let hazards = hazard_texts(lang);
+            assert_eq!(
+                hazards.len(),
+                StationKind::ALL.len() + AlertLevel::ALL.len()
+            );
+            for (name, t) in hazards {
+                assert!(!t.is_empty() && !t.contains("Unknown"), "{name}: {t}");
+            }
         }
+        assert_eq!(
+            script_text(Lang::Th, "field-reading-value", &["unit"]),
+            "ค่าที่อ่านได้ ({unit})"
+        );
+        assert!(
+            hazard_texts(Lang::En).contains(&("kind-water_level".into(), "Water level".into()))
+        );
     }
 }

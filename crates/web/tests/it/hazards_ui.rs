@@ -267,6 +267,13 @@ async fn a_sensor_pushes_readings_through_the_api_once_each(db: TestDb) {
     let stations = sensor.get("/api/v1/stations?area=5501").await.json();
     assert_eq!(stations["items"][0]["latest_value"], 80.0);
     assert_eq!(stations["items"][0]["level"], "warning");
+    assert_eq!(stations["items"][0]["may_record"], true);
+    // Someone who only sees the district sees the station, but may not enter its readings
+    // (the field app lists only those it may).
+    let (mut viewer, _) = token_client(&db, "viewer@example.org", Role::Viewer, Some("5501")).await;
+    let seen = viewer.get("/api/v1/stations").await.json();
+    assert_eq!(seen["items"][0]["id"], id);
+    assert_eq!(seen["items"][0]["may_record"], false);
     // Outside the sensor's village: not found.
     let (mut elsewhere, _) = token_client(&db, "x@example.org", Role::Operator, Some("5502")).await;
     let res = elsewhere
