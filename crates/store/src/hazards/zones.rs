@@ -864,30 +864,47 @@ impl Store {
         }
         let located: HashSet<i64> = found.iter().map(|(m, _)| m.id).collect();
         let all_villages: Vec<String> = villages.into_iter().collect();
+        let mut homeless: Vec<persons::Model> = Vec::new();
         for chunk in all_villages.chunks(500) {
-            for m in scoped(persons::Entity::find())
-                .filter(active.clone())
-                .filter(persons::Column::VillageCode.is_in(chunk.to_vec()))
-                .filter(persons::Column::Lat.is_null())
-                .all(&self.db)
-                .await?
-            {
-                if located.contains(&m.id) {
-                    continue;
-                }
-                // A household location that lies outside the zone places them outside.
-                let household_home = match m.household_id {
-                    Some(h) => households::Entity::find_by_id(h)
-                        .one(&self.db)
-                        .await?
-                        .and_then(|h| h.lat.zip(h.lon)),
-                    None => None,
-                };
-                if household_home.is_none() {
-                    found.push((m, None));
-                }
-            }
+            homeless.extend(
+                scoped(persons::Entity::find())
+                    .filter(active.clone())
+                    .filter(persons::Column::VillageCode.is_in(chunk.to_vec()))
+                    .filter(persons::Column::Lat.is_null())
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .filter(|m| !located.contains(&m.id)),
+            );
         }
+        // A household location (which lies outside the zone, or they would have been found)
+        // places them outside; only those with no location at all are listed apart.
+        let their_households: Vec<i64> = homeless
+            .iter()
+            .filter_map(|m| m.household_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut placed: HashSet<i64> = HashSet::new();
+        for chunk in their_households.chunks(900) {
+            placed.extend(
+                households::Entity::find()
+                    .select_only()
+                    .column(households::Column::Id)
+                    .filter(households::Column::Id.is_in(chunk.to_vec()))
+                    .filter(households::Column::Lat.is_not_null())
+                    .filter(households::Column::Lon.is_not_null())
+                    .into_tuple::<i64>()
+                    .all(&self.db)
+                    .await?,
+            );
+        }
+        found.extend(
+            homeless
+                .into_iter()
+                .filter(|m| !m.household_id.is_some_and(|h| placed.contains(&h)))
+                .map(|m| (m, None)),
+        );
         let listed = self.evacuees(actor, found).await?;
         let (mut evacuees, mut unlocated): (Vec<Evacuee>, Vec<Evacuee>) =
             listed.into_iter().partition(|e| e.home.is_some());
