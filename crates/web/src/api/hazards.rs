@@ -240,3 +240,145 @@ pub async fn acknowledge_alert(
     state.store.acknowledge_alert(&c.caller.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The hazard zones and risk points reaching the area, as GeoJSON (`FeatureCollection`; each
+/// feature's `id` is the one an import recognises, properties `name`, `kind`, `severity`,
+/// `source`, `valid_from`, `valid_to`, `area_code`).
+#[utoipa::path(get, path = "/zones", tag = "hazards", params(AreaFilter),
+    responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json", body = Object),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_zones(
+    State(state): State<AppState>,
+    c: ApiCaller,
+    Query(q): Query<AreaFilter>,
+) -> Result<Response, WebError> {
+    let area = match q.area.as_deref() {
+        Some(a) => Some(area_code_or_404(a)?),
+        None => None,
+    };
+    let body = state
+        .store
+        .export_zones(&c.caller.actor, area.as_ref())
+        .await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+        body,
+    )
+        .into_response())
+}
+
+/// A person of an evacuation list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvacueeResponse {
+    /// Place in the list (1 first).
+    pub order: usize,
+    pub person_id: i64,
+    pub name: String,
+    /// `bedridden_alone`, `bedridden`, `homebound`, `disabled`, `elderly`, `young_child`.
+    pub priority: String,
+    pub age: Option<i32>,
+    /// The only active person of their household.
+    pub alone: bool,
+    pub village_code: String,
+    pub house_number: Option<String>,
+    pub phone: Option<String>,
+    /// The categories the caller may see.
+    pub categories: Vec<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// The nearest volunteers free now: id, name, phone, metres.
+    pub volunteers: Vec<NearVolunteerResponse>,
+}
+
+/// A volunteer proposed for an evacuee.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearVolunteerResponse {
+    pub id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub distance_m: f64,
+}
+
+/// The evacuation list of a zone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvacuationResponse {
+    pub zone_id: i64,
+    pub zone_name: String,
+    pub kind: String,
+    /// False when the caller may not see persons (both lists are then empty).
+    pub persons_shown: bool,
+    /// False when the caller may not see volunteers.
+    pub volunteers_shown: bool,
+    /// Homes inside the zone, in evacuation order.
+    pub evacuees: Vec<EvacueeResponse>,
+    /// Vulnerable persons of the same villages without a home location.
+    pub unlocated: Vec<EvacueeResponse>,
+}
+
+fn evacuee(order: usize, e: ruamjai_store::hazards::zones::Evacuee) -> EvacueeResponse {
+    EvacueeResponse {
+        order,
+        person_id: e.person_id,
+        name: e.name,
+        priority: e.priority.as_str().into(),
+        age: e.age,
+        alone: e.alone,
+        village_code: e.village_code.to_string(),
+        house_number: e.house_number,
+        phone: e.phone,
+        categories: e.categories.iter().map(|c| c.as_str().into()).collect(),
+        lat: e.home.map(|h| h.0),
+        lon: e.home.map(|h| h.1),
+        volunteers: e
+            .volunteers
+            .into_iter()
+            .map(|v| NearVolunteerResponse {
+                id: v.id,
+                name: v.name,
+                phone: v.phone,
+                distance_m: v.distance_m,
+            })
+            .collect(),
+    }
+}
+
+/// The vulnerable persons whose homes lie inside a zone, in evacuation order (bedridden and
+/// living alone first, then bedridden, home-bound, disabled, elderly, young children), each
+/// with the nearest volunteers free now; those of the same villages without a home location
+/// apart. Only the persons the caller may see; audited.
+#[utoipa::path(get, path = "/zones/{id}/evacuation", tag = "hazards",
+    params(("id" = i64, Path, description = "Zone id")),
+    responses((status = 200, body = EvacuationResponse), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn zone_evacuation(
+    State(state): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let e = state.store.evacuation(&c.caller.actor, id, &c.meta).await?;
+    let body = EvacuationResponse {
+        zone_id: e.zone.id,
+        zone_name: e.zone.meta.name.clone(),
+        kind: e.zone.meta.kind.as_str().into(),
+        persons_shown: e.persons_shown,
+        volunteers_shown: e.volunteers_shown,
+        evacuees: e
+            .evacuees
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| evacuee(i + 1, p))
+            .collect(),
+        unlocated: e
+            .unlocated
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| evacuee(i + 1, p))
+            .collect(),
+    };
+    let mut r = Json(body).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(r)
+}

@@ -91,6 +91,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(hazards::record_reading))
         .routes(routes!(hazards::list_alerts))
         .routes(routes!(hazards::acknowledge_alert))
+        .routes(routes!(hazards::list_zones))
+        .routes(routes!(hazards::zone_evacuation))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(care::upload_photo))

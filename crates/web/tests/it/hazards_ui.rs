@@ -383,6 +383,29 @@ async fn zones_import_whole_and_their_evacuation_list_stays_in_scope(db: TestDb)
             "{path}"
         );
     }
+    // Through the API: the zones as GeoJSON, the list as JSON; a viewer of the district sees
+    // the zone but no person; a token of the other district gets 404.
+    let (mut api, _) = token_client(&db, "app@example.org", Role::Staff, Some("5501")).await;
+    let zones = api.get("/api/v1/zones?area=5501").await;
+    assert_eq!(zones.headers[header::CONTENT_TYPE], "application/geo+json");
+    assert_eq!(zones.json()["features"].as_array().unwrap().len(), 2);
+    let list = api.get(&format!("/api/v1/zones/{id}/evacuation")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.json()["persons_shown"], true);
+    let (mut viewer, _) = token_client(&db, "viewer@example.org", Role::Viewer, Some("5501")).await;
+    let seen = viewer
+        .get(&format!("/api/v1/zones/{id}/evacuation"))
+        .await
+        .json();
+    assert_eq!(seen["persons_shown"], false);
+    // Nor does the map's persons layer show them any.
+    let layers = viewer.get("/map/layers.json").await.json();
+    assert!(layers["persons"].is_null(), "{layers}");
+    assert_eq!(layers["zones"]["features"].as_array().unwrap().len(), 2);
+    let (mut far, _) = token_client(&db, "far@example.org", Role::Staff, Some("5502")).await;
+    let res = far.get(&format!("/api/v1/zones/{id}/evacuation")).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
     // Nor may they import into the first district.
     let res = upload_zones(&mut other, "5501", &file(square)).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
