@@ -209,7 +209,8 @@
     .then(function (data) {
       drawLayers(data || {});
       if (canDraw) enableDrawing();
-      say("");
+      // Too many homes for one map: say so rather than show some of them.
+      say(data && data.persons_hidden ? label("persons_hidden") : "");
       el.dataset.ready = "1";
     })
     .catch(function (e) {

@@ -935,15 +935,16 @@ impl Store {
     }
 
     /// The vulnerable persons with a home location in `area` (or the caller's whole scope) for
-    /// the map's persons layer: at most `limit` homes looked at, in evacuation order. `None`
-    /// when the caller may not see persons anywhere. Audited as a search with the number shown.
+    /// the map's persons layer, in evacuation order. `None` when the caller may not see persons
+    /// anywhere; `Some(None)` when more than `limit` located persons are there (a map shows all
+    /// or none, never some). Audited as a search with the number shown.
     pub async fn vulnerable_on_map(
         &self,
         actor: &Actor,
         area: Option<&AreaCode>,
         limit: u64,
         meta: &RequestMeta,
-    ) -> Result<Option<Vec<Evacuee>>> {
+    ) -> Result<Option<Option<Vec<Evacuee>>>> {
         let scope = actor.scope(Operation::ViewPersons);
         if matches!(&scope, Scope::Within(r) if r.is_empty()) {
             return Ok(None);
@@ -958,11 +959,15 @@ impl Store {
         if let Some(a) = area {
             q = q.filter(persons::Column::VillageCode.starts_with(a.as_str()));
         }
-        let found = q
+        let rows = q
             .order_by_asc(persons::Column::Id)
-            .limit(limit)
+            .limit(limit + 1)
             .all(&self.db)
-            .await?
+            .await?;
+        if rows.len() as u64 > limit {
+            return Ok(Some(None));
+        }
+        let found = rows
             .into_iter()
             .map(|m| {
                 let home = m.lat.zip(m.lon);
@@ -977,7 +982,7 @@ impl Store {
                 .detail(json!({ "map": area.map(AreaCode::as_str), "shown": out.len() })),
         )
         .await?;
-        Ok(Some(out))
+        Ok(Some(Some(out)))
     }
 
     /// The persons found, with categories the caller may see, age, living alone, house

@@ -477,9 +477,35 @@ async fn evacuation_list_ranks_the_bedridden_alone_first_within_scope(db: TestDb
         s.evacuation(&phrae, zone, &meta()).await,
         Err(StoreError::NotFound)
     ));
+    // The map's persons layer: every located vulnerable person of the area in order, or none
+    // when there are more homes than a map shows.
+    let on_map = s
+        .vulnerable_on_map(&staff, Some(&code("550101")), 100, &meta())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        on_map.len(),
+        5,
+        "the four in the zone and the disabled person outside it"
+    );
+    assert_eq!(on_map[0].person_id, bedridden_alone);
+    assert_eq!(
+        s.vulnerable_on_map(&staff, Some(&code("550101")), 3, &meta())
+            .await
+            .unwrap(),
+        Some(None)
+    );
     // A viewer of areas without person access: no persons at all.
     let (_, viewer) = user_with_role(s, "viewer@example.org", Role::Viewer, Some("55")).await;
     let list = s.evacuation(&viewer, zone, &meta()).await.unwrap();
     assert!(!list.persons_shown);
     assert!(list.evacuees.is_empty() && list.unlocated.is_empty());
+    assert_eq!(
+        s.vulnerable_on_map(&viewer, None, 100, &meta())
+            .await
+            .unwrap(),
+        None
+    );
 }

@@ -124,3 +124,4 @@ evacuation-unlocated = Without a home location
 evacuation-unlocated-hint = Vulnerable persons of the same villages whose home has no location yet: they may be in this zone; check every one.
 incident-evacuation = Evacuation lists of its zones
 alert-sent-to = Sent to (accounts)
+map-persons-hidden = This area has too many homes to show persons one by one; choose a smaller area (district, subdistrict or village) to see the vulnerable persons.

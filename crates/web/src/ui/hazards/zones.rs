@@ -132,6 +132,7 @@ impl MapPage {
             ("drawn", "map-drawn"),
             ("edited", "map-edited"),
             ("layers", "map-layers"),
+            ("persons_hidden", "map-persons-hidden"),
         ];
         let m: serde_json::Map<String, Value> = keys
             .iter()
@@ -316,34 +317,37 @@ async fn layers(
             })
         })
         .collect();
-    let persons: Option<Vec<PersonDot>> = state
+    let found = state
         .store
         .vulnerable_on_map(actor, area.as_ref(), MAP_PERSONS, &s.page.meta)
-        .await?
-        .map(|list| {
-            list.into_iter()
-                .filter_map(|e| {
-                    let (lat, lon) = e.home?;
-                    Some(PersonDot {
-                        lat,
-                        lon,
-                        label: format!(
-                            "{} — {}",
-                            e.name,
-                            lang.t(&format!("priority-{}", e.priority.as_str()))
-                        ),
-                        priority: e.priority.as_str(),
-                        href: format!("/persons/{}", e.person_id),
-                    })
+        .await?;
+    // More homes than one map shows: none, and the page says to choose a smaller area.
+    let persons_hidden = matches!(found, Some(None));
+    let persons: Option<Vec<PersonDot>> = found.flatten().map(|list| {
+        list.into_iter()
+            .filter_map(|e| {
+                let (lat, lon) = e.home?;
+                Some(PersonDot {
+                    lat,
+                    lon,
+                    label: format!(
+                        "{} — {}",
+                        e.name,
+                        lang.t(&format!("priority-{}", e.priority.as_str()))
+                    ),
+                    priority: e.priority.as_str(),
+                    href: format!("/persons/{}", e.person_id),
                 })
-                .collect()
-        });
+            })
+            .collect()
+    });
     let body = json!({
         "areas": areas,
         "zones": {"type": "FeatureCollection", "features": polygons},
         "points": {"type": "FeatureCollection", "features": points},
         "stations": stations,
         "persons": persons,
+        "persons_hidden": persons_hidden,
     });
     Ok((
         [
