@@ -125,7 +125,13 @@ pub async fn zones(store: &Store, admin: &Actor) -> anyhow::Result<usize> {
             area_code: area.into(),
         };
         store
-            .create_zone(admin, &form, &geometry.to_string(), &RequestMeta::cli())
+            .create_zone(
+                admin,
+                &form,
+                &geometry.to_string(),
+                None,
+                &RequestMeta::cli(),
+            )
             .await
             .map_err(crate::describe)?
             .map_err(|p| anyhow::anyhow!("demo zone {name}: {p:?}"))?;

@@ -547,14 +547,26 @@ impl Store {
     }
 
     /// A zone or risk point drawn on the map: `geometry` is the GeoJSON geometry's text.
-    /// Problems name the field (`geometry` for the shape).
+    /// Problems name the field (`geometry` for the shape). `op_id`, made when the form was
+    /// drawn, makes a double send (a double tap, a retry) create the zone once: it becomes the
+    /// zone's id in exports (`drawn-…`), and a second send answers with the first zone.
     pub async fn create_zone(
         &self,
         actor: &Actor,
         form: &ZoneForm,
         geometry: &str,
+        op_id: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<std::result::Result<i64, Vec<FeatureProblem>>> {
+        let reference = match op_id.map(str::trim) {
+            None | Some("") => None,
+            Some(op)
+                if op.len() <= 64 && op.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+            {
+                Some(format!("drawn-{op}"))
+            }
+            Some(_) => return Err(ruamjai_domain::FieldError::new("op_id", "invalid").into()),
+        };
         let g: Value = serde_json::from_str(geometry).unwrap_or(Value::Null);
         let area = match AreaCode::parse(form.area_code.trim()) {
             Ok(a) if actor.can(Operation::ManageHazards, &a) => a,
@@ -582,9 +594,13 @@ impl Store {
         }
         let f = json!({"type": "Feature", "properties": props, "geometry": g});
         let mut problems = Vec::new();
-        let Some(c) = check_feature(0, &f, &area, &mut problems) else {
+        let Some(mut c) = check_feature(0, &f, &area, &mut problems) else {
             return Ok(Err(problems));
         };
+        c.reference = reference;
+        if let Some(id) = self.drawn_before(&c).await? {
+            return Ok(Ok(id));
+        }
         if crate::areas::entity::Entity::find_by_id(c.meta.area.as_str())
             .one(&self.db)
             .await?
@@ -606,7 +622,18 @@ impl Store {
             ..Default::default()
         };
         fill(&mut am, &c, actor);
-        let m = am.insert(&txn).await?;
+        let m = match am.insert(&txn).await {
+            Ok(m) => m,
+            // The same form sent twice at once: the other send wrote it.
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                drop(txn);
+                return match self.drawn_before(&c).await? {
+                    Some(id) => Ok(Ok(id)),
+                    None => Err(e.into()),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        };
         audit::append(
             &txn,
             NewEntry::by(actor, AuditAction::HazardZoneChange, meta)
@@ -617,6 +644,19 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(Ok(m.id))
+    }
+
+    /// The zone a drawn form with this reference made before, if any.
+    async fn drawn_before(&self, c: &Checked) -> Result<Option<i64>> {
+        let Some(r) = &c.reference else {
+            return Ok(None);
+        };
+        Ok(hazard_zones::Entity::find()
+            .filter(hazard_zones::Column::AreaCode.eq(c.meta.area.as_str()))
+            .filter(hazard_zones::Column::Reference.eq(r.as_str()))
+            .one(&self.db)
+            .await?
+            .map(|m| m.id))
     }
 
     /// Gives a zone a new shape (edited on the map). Its kind of shape (zone or point) stays.

@@ -57,6 +57,14 @@ impl MigrationTrait for Migration {
             &["area_code", "kind"],
         ))
         .await?;
+        // A zone's id from its file (or the form it was drawn with) is one zone in its area:
+        // an import replaces it, a form sent twice makes it once.
+        m.create_index(
+            index("hazard_zones", "hazard_zones_ref", &["area_code", "ref"])
+                .unique()
+                .to_owned(),
+        )
+        .await?;
         // Who an alert was sent to when it was raised: the accounts that watch or run the
         // station's village (its volunteers, the staff and admins of the areas above it).
         m.create_table(

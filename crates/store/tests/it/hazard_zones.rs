@@ -218,16 +218,26 @@ async fn zone_import_is_all_or_nothing_and_imports_again_in_place(db: TestDb) {
         area_code: "55010101".into(),
         ..Default::default()
     };
-    let id = s
-        .create_zone(
-            &staff,
-            &form,
-            &square(100.71, 18.71, 0.01).to_string(),
-            &meta(),
-        )
+    // The form sent three times at once (a double tap, a retry): one zone.
+    let drawn = square(100.71, 18.71, 0.01).to_string();
+    let m = meta();
+    let send = || s.create_zone(&staff, &form, &drawn, Some("0b7c3e5a-form"), &m);
+    let (a, b, c) = tokio::join!(send(), send(), send());
+    let id = a.unwrap().unwrap();
+    assert_eq!(b.unwrap().unwrap(), id);
+    assert_eq!(c.unwrap().unwrap(), id);
+    assert_eq!(
+        s.zone(&staff, id).await.unwrap().reference.as_deref(),
+        Some("drawn-0b7c3e5a-form")
+    );
+    let drawn_count = s
+        .zones(&staff, Some(&code("55010101")), None)
         .await
         .unwrap()
-        .unwrap();
+        .iter()
+        .filter(|z| z.meta.name == form.name)
+        .count();
+    assert_eq!(drawn_count, 1);
     let bad = s
         .reshape_zone(
             &staff,
@@ -409,6 +419,7 @@ async fn evacuation_list_ranks_the_bedridden_alone_first_within_scope(db: TestDb
                 ..Default::default()
             },
             &square(100.70, 18.70, 0.1).to_string(),
+            None,
             &meta(),
         )
         .await

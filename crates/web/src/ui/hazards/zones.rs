@@ -108,6 +108,9 @@ struct MapPage {
     can_draw: bool,
     f: Typed,
     errors: FormErrors,
+    /// The id of the zone form drawn now (a double send makes one zone); kept when the form
+    /// comes back with its errors.
+    op_id: String,
 }
 
 impl MapPage {
@@ -162,7 +165,12 @@ async fn map_page(
     f: Typed,
     errors: FormErrors,
 ) -> MapPage {
+    let op_id = match typed(&f, "op_id") {
+        o if o.is_empty() => uuid::Uuid::new_v4().to_string(),
+        o => o,
+    };
     MapPage {
+        op_id,
         can_draw: s.caller.actor.can_somewhere(Operation::ManageHazards),
         page: s.page,
         area,
@@ -384,6 +392,7 @@ async fn create(
             &s.caller.actor,
             &zone_form(&t),
             &typed(&t, "geometry"),
+            Some(&typed(&t, "op_id")),
             &s.page.meta,
         )
         .await?;
