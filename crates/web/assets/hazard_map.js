@@ -115,7 +115,7 @@
       var c = (f.geometry && f.geometry.coordinates) || [];
       if (!num(c[0]) || !num(c[1])) return;
       dot(c[1], c[0], { radius: 5, color: "#222222", fillColor: KIND[p.kind] || "#555555", fillOpacity: 0.9 },
-        p.name + " (" + p.kind_label + ", " + p.severity_label + ")").addTo(points);
+        p.name + " (" + p.kind_label + ", " + p.severity_label + ")", p.href).addTo(points);
     });
 
     var stations = L.featureGroup();
