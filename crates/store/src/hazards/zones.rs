@@ -715,6 +715,57 @@ impl Store {
         Ok(Ok(()))
     }
 
+    /// Changes what is said about a zone (name, kind, severity, source, period; its area and
+    /// shape stay), against the `version` the caller saw (`version`: `stale` when someone
+    /// changed it since; nothing is written).
+    pub async fn update_zone(
+        &self,
+        actor: &Actor,
+        id: i64,
+        form: &ZoneForm,
+        version: i32,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let m = self.managed_zone(actor, id).await?;
+        let checked = ZoneForm {
+            area_code: m.area_code.clone(),
+            ..form.clone()
+        }
+        .check()?;
+        let txn = self.db.begin().await?;
+        let now = Utc::now();
+        let done = hazard_zones::Entity::update_many()
+            .col_expr(hazard_zones::Column::Name, checked.name.clone().into())
+            .col_expr(hazard_zones::Column::Kind, checked.kind.as_str().into())
+            .col_expr(
+                hazard_zones::Column::Severity,
+                checked.severity.as_str().into(),
+            )
+            .col_expr(hazard_zones::Column::Source, checked.source.clone().into())
+            .col_expr(hazard_zones::Column::ValidFrom, checked.valid_from.into())
+            .col_expr(hazard_zones::Column::ValidTo, checked.valid_to.into())
+            .col_expr(hazard_zones::Column::UpdatedBy, Some(actor.user_id).into())
+            .col_expr(hazard_zones::Column::UpdatedAt, now.into())
+            .col_expr(hazard_zones::Column::Version, (version + 1).into())
+            .filter(hazard_zones::Column::Id.eq(id))
+            .filter(hazard_zones::Column::Version.eq(version))
+            .exec(&txn)
+            .await?;
+        if done.rows_affected == 0 {
+            return Err(ruamjai_domain::FieldError::new("version", "stale").into());
+        }
+        audit::append(
+            &txn,
+            NewEntry::by(actor, AuditAction::HazardZoneChange, meta)
+                .entity("hazard_zone", id)
+                .area(&checked.area)
+                .detail(json!({ "described": checked.kind.as_str() })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Removes a zone or risk point.
     pub async fn delete_zone(&self, actor: &Actor, id: i64, meta: &RequestMeta) -> Result<()> {
         let m = self.managed_zone(actor, id).await?;

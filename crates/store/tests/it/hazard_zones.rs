@@ -260,6 +260,48 @@ async fn zone_import_is_all_or_nothing_and_imports_again_in_place(db: TestDb) {
     .unwrap();
     let z = s.zone(&staff, id).await.unwrap();
     assert_eq!(z.bbox, [100.72, 18.72, 100.74, 18.74]);
+    // Its description changed against the version seen; a stale form writes nothing.
+    let described = ZoneForm {
+        name: "น้ำท่วมขังหมู่ 1 (ปรับปรุง)".into(),
+        kind: "flash_flood".into(),
+        severity: "high".into(),
+        valid_to: "2026-01-01".into(),
+        valid_from: "2026-06-01".into(),
+        ..Default::default()
+    };
+    let err = s
+        .update_zone(&staff, id, &described, z.version, &meta())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid(ref i) if i.0[0].code == "valid_period"),
+        "{err:?}"
+    );
+    let described = ZoneForm {
+        valid_to: String::new(),
+        ..described
+    };
+    s.update_zone(&staff, id, &described, z.version, &meta())
+        .await
+        .unwrap();
+    let err = s
+        .update_zone(&staff, id, &described, z.version, &meta())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid(ref i) if i.0[0].code == "stale"),
+        "{err:?}"
+    );
+    let z = s.zone(&staff, id).await.unwrap();
+    assert_eq!(
+        (z.meta.kind, z.meta.area.as_str(), z.meta.valid_to),
+        (
+            ruamjai_domain::hazards::HazardKind::FlashFlood,
+            "55010101",
+            None
+        ),
+        "the area stays"
+    );
     // Someone of another district neither sees nor changes it.
     let (_, other) = user_with_role(s, "other@example.org", Role::Staff, Some("5502")).await;
     assert!(matches!(

@@ -125,3 +125,5 @@ evacuation-unlocated-hint = Vulnerable persons of the same villages whose home h
 incident-evacuation = Evacuation lists of its zones
 alert-sent-to = Sent to (accounts)
 map-persons-hidden = This area has too many homes to show persons one by one; choose a smaller area (district, subdistrict or village) to see the vulnerable persons.
+zone-describe = Change name, hazard, severity and period
+zone-describe-save = Save

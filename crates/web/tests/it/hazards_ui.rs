@@ -349,6 +349,26 @@ async fn zones_import_whole_and_their_evacuation_list_stays_in_scope(db: TestDb)
         .and_then(|rest| rest.split('"').next())
         .and_then(|n| n.parse().ok())
         .expect("a zone linked");
+    // Its description: a slip comes back next to its field; then saved.
+    let path = format!("/hazards/zones/{id}");
+    let res = staff
+        .post_form(&path, &[("name", " "), ("kind", "flood"), ("version", "1")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"name-error\""), "{}", res.body);
+    let res = staff
+        .post_form(
+            &path,
+            &[
+                ("name", "ลุ่มน้ำน่านตอนบน"),
+                ("kind", "flood"),
+                ("severity", "high"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(staff.get(&path).await.body.contains("ลุ่มน้ำน่านตอนบน"));
     // Its evacuation list and CSV, and the map's layers.
     let page = staff.get(&format!("/hazards/zones/{id}/evacuation")).await;
     assert_eq!(page.status, StatusCode::OK);

@@ -18,7 +18,7 @@ use ruamjai_store::hazards::zones::{Evacuation, Evacuee, FeatureProblem, Zone, Z
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::super::{FormErrors, Page, Signed, Typed, see_other, typed, unprocessable};
+use super::super::{FormErrors, Page, Signed, Typed, form_errors, see_other, typed, unprocessable};
 use crate::AppState;
 use crate::error::{WebError, area_code_or_404};
 use crate::i18n::Lang;
@@ -38,7 +38,7 @@ pub fn routes() -> Router<AppState> {
             post(import).layer(DefaultBodyLimit::max(MAX_GEOJSON)),
         )
         .route("/hazards/zones.geojson", get(export))
-        .route("/hazards/zones/{id}", get(show))
+        .route("/hazards/zones/{id}", get(show).post(describe))
         .route("/hazards/zones/{id}/geometry", post(reshape))
         .route("/hazards/zones/{id}/delete", post(delete))
         .route("/hazards/zones/{id}/evacuation", get(evacuation))
@@ -586,9 +586,33 @@ struct ZonePage {
     zone: Zone,
     may_manage: bool,
     errors: FormErrors,
+    /// What was typed into the description form, when it comes back with errors.
+    f: Option<Typed>,
 }
 
 impl ZonePage {
+    /// A field of the description form: as typed, else as stored.
+    fn v(&self, k: &str) -> String {
+        if let Some(f) = &self.f {
+            return typed(f, k);
+        }
+        let m = &self.zone.meta;
+        match k {
+            "name" => m.name.clone(),
+            "kind" => m.kind.as_str().into(),
+            "severity" => m.severity.as_str().into(),
+            "source" => m.source.clone().unwrap_or_default(),
+            "valid_from" => m.valid_from.map(|d| d.to_string()).unwrap_or_default(),
+            "valid_to" => m.valid_to.map(|d| d.to_string()).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+    fn hazard_kinds(&self) -> &'static [HazardKind] {
+        HazardKind::ALL
+    }
+    fn severities(&self) -> &'static [Severity] {
+        Severity::ALL
+    }
     fn period(&self) -> String {
         period(&self.page, &self.zone)
     }
@@ -608,8 +632,37 @@ async fn show(
         page: s.page,
         zone,
         errors: FormErrors::default(),
+        f: None,
     }
     .into_response())
+}
+
+/// The description form of a zone's page.
+async fn describe(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(t): Form<Typed>,
+) -> Result<Response, WebError> {
+    let version = typed(&t, "version").parse().unwrap_or(0);
+    match state
+        .store
+        .update_zone(&s.caller.actor, id, &zone_form(&t), version, &s.page.meta)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/hazards/zones/{id}"))),
+        Err(e) => {
+            let errors = form_errors(e, s.page.lang)?;
+            let zone = state.store.zone(&s.caller.actor, id).await?;
+            Ok(unprocessable(ZonePage {
+                may_manage: true,
+                page: s.page,
+                zone,
+                errors,
+                f: Some(t),
+            }))
+        }
+    }
 }
 
 async fn reshape(
@@ -631,6 +684,7 @@ async fn reshape(
                 may_manage: true,
                 page: s.page,
                 zone,
+                f: None,
             }))
         }
     }
