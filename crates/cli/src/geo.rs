@@ -18,8 +18,9 @@ pub enum GeoCommand {
         /// skipped.
         #[arg(long)]
         points: PathBuf,
-        /// Zones: GeoJSON FeatureCollection of Polygon/MultiPolygon features; a zone's id is the
-        /// feature's `id`, else its `id` property, else its index.
+        /// Zones: GeoJSON FeatureCollection of Polygon/MultiPolygon features (or a KML document,
+        /// its placemarks); a zone's id is the feature's `id`, else its `id` property, else its
+        /// index.
         #[arg(long)]
         zones: PathBuf,
         /// Where to write `point_id,zone_id`.
@@ -33,6 +34,14 @@ pub fn run(cmd: &GeoCommand) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let text = std::fs::read_to_string(zones)
         .with_context(|| format!("cannot read {}", zones.display()))?;
+    // KML (a document starting with markup) is read into GeoJSON first.
+    let text = if text.trim_start().starts_with('<') {
+        ruamjai_geo::kml::to_geojson(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", zones.display()))?
+            .to_string()
+    } else {
+        text
+    };
     let set =
         ZoneSet::from_geojson(&text).map_err(|e| anyhow::anyhow!("{}: {e}", zones.display()))?;
     drop(text);

@@ -570,6 +570,23 @@ fn geo_exposure_lists_every_point_in_every_zone() {
         "{err}"
     );
 
+    // The same flood zone as KML.
+    let kml = dir.join("zones.kml");
+    std::fs::write(
+        &kml,
+        r#"<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark id="flood-1"><Polygon>
+  <outerBoundaryIs><LinearRing><coordinates>100,18 101,18 101,19 100,19 100,18</coordinates></LinearRing></outerBoundaryIs>
+  <innerBoundaryIs><LinearRing><coordinates>100.4,18.4 100.6,18.4 100.6,18.6 100.4,18.6 100.4,18.4</coordinates></LinearRing></innerBoundaryIs>
+</Polygon></Placemark></Document></kml>"#,
+    )
+    .unwrap();
+    let (ok, _, err) = run(args(&kml, &points));
+    assert!(ok, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "point_id,zone_id\nin-flood,flood-1\non-edge,flood-1\nin-both,flood-1\n"
+    );
+
     let bad_points = dir.join("bad.csv");
     std::fs::write(&bad_points, "id,lat,lon\na,18.2,100.2\nb,18.2,east\n").unwrap();
     let (ok, _, err) = run(args(&zones, &bad_points));
