@@ -66,6 +66,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application: UI, API, health endpoints and static assets.
 pub fn app(store: Store, config: WebConfig) -> Router {
     let csp = content_security_policy(&config.tile_url);
+    let hsts = config
+        .secure_cookies
+        .then_some(HeaderValue::from_static("max-age=31536000"));
     let state = AppState {
         store,
         config: Arc::new(config),
@@ -87,6 +90,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             csrf::protect,
         ))
         .layer(axum::middleware::from_fn(error::render))
+        .layer(axum::middleware::from_fn(private_by_default))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -102,6 +106,19 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             csp,
+        ))
+        // Only what the field app uses (the phone's position for a home, its camera for visit
+        // photos through a file input); nothing else may be asked for.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(
+                "geolocation=(self), camera=(self), microphone=(), payment=(), usb=(), interest-cohort=()",
+            ),
+        ))
+        // Served over HTTPS (secure cookies): browsers keep to HTTPS for a year.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // Spans carry method, path template and status only: never query strings or bodies,
@@ -122,6 +139,29 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Answers to a signed-in caller (a session cookie or an API token) are not kept by browsers
+/// or proxies unless the handler says otherwise: nearly every page after sign-in shows
+/// personal data, and a shared phone's back button or cache must not show it to the next user.
+async fn private_by_default(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let signed = req.headers().contains_key(header::AUTHORIZATION)
+        || req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains(caller::SESSION_COOKIE));
+    let asset = req.uri().path().starts_with("/assets/");
+    let mut res = next.run(req).await;
+    if signed && !asset && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
 }
 
 /// The Content-Security-Policy: everything from this origin only, except map tile images

@@ -52,8 +52,13 @@ pub struct Client {
 
 impl Client {
     pub fn new(db: &TestDb) -> Self {
+        Self::with_config(db, WebConfig::default())
+    }
+
+    /// A client of the application set up with `config`.
+    pub fn with_config(db: &TestDb, config: WebConfig) -> Self {
         Self {
-            app: app(db.store.clone(), WebConfig::default()),
+            app: app(db.store.clone(), config),
             cookies: BTreeMap::new(),
             bearer: None,
             accept_language: None,

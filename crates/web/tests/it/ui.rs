@@ -1,6 +1,7 @@
 use axum::http::StatusCode;
 use ruamjai_domain::auth::Role;
 use ruamjai_store::testing::{TestDb, user_with_role};
+use ruamjai_web::WebConfig;
 use scraper::{Html, Selector};
 
 use crate::{Client, both};
@@ -11,6 +12,7 @@ both!(
     wrong_password_is_explained_and_throttled,
     district_admin_pages_stop_at_the_district,
     village_form_shows_errors_next_to_fields,
+    signed_in_answers_are_not_cached_and_https_is_kept,
 );
 
 fn select(html: &str, css: &str) -> Vec<String> {
@@ -84,6 +86,45 @@ async fn login_drill_down_and_language_switch(db: TestDb) {
         "nosniff"
     );
     assert!(login.headers.get("x-request-id").is_some());
+    assert!(
+        login.headers["permissions-policy"]
+            .to_str()
+            .unwrap()
+            .contains("microphone=()")
+    );
+    // Served over plain HTTP here: no HSTS (it would lock a test or LAN set-up out).
+    assert!(login.headers.get("strict-transport-security").is_none());
+}
+
+/// Pages a signed-in caller gets are not kept by browsers or proxies (they show personal
+/// data); public pages and assets may be; over HTTPS, browsers are told to stay on HTTPS.
+async fn signed_in_answers_are_not_cached_and_https_is_kept(db: TestDb) {
+    user_with_role(&db.store, "admin@example.org", Role::Admin, None).await;
+    let mut c = Client::new(&db);
+    assert!(c.get("/login").await.headers.get("cache-control").is_none());
+    c.login("admin@example.org").await;
+    for path in [
+        "/persons",
+        "/areas",
+        "/dashboard",
+        "/hazards",
+        "/map/layers.json",
+    ] {
+        let res = c.get(path).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        assert_eq!(res.headers["cache-control"], "no-store", "{path}");
+    }
+    let asset = c.get("/assets/app.css").await;
+    assert_eq!(asset.headers["cache-control"], "public, max-age=3600");
+    let mut secure = Client::with_config(
+        &db,
+        WebConfig {
+            secure_cookies: true,
+            ..WebConfig::default()
+        },
+    );
+    let res = secure.get("/login").await;
+    assert_eq!(res.headers["strict-transport-security"], "max-age=31536000");
 }
 
 async fn forms_without_csrf_token_are_refused(db: TestDb) {
