@@ -413,13 +413,6 @@ impl ZoneForm {
     }
 }
 
-impl ZoneMeta {
-    /// In force on `day` (its period holds the day; an open end is no limit).
-    pub fn in_force(&self, day: NaiveDate) -> bool {
-        self.valid_from.is_none_or(|f| f <= day) && self.valid_to.is_none_or(|t| day <= t)
-    }
-}
-
 /// How far ahead of the server's clock a reading's time may be (a phone's clock drifts).
 pub const CLOCK_SLACK: Duration = Duration::minutes(10);
 
@@ -749,9 +742,8 @@ mod tests {
         };
         let m = f.check().expect("valid");
         assert_eq!((m.kind, m.severity), (HazardKind::Flood, Severity::High));
-        assert!(m.in_force(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()));
-        assert!(m.in_force(NaiveDate::from_ymd_opt(2026, 10, 31).unwrap()));
-        assert!(!m.in_force(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()));
+        assert_eq!(m.valid_from, NaiveDate::from_ymd_opt(2026, 6, 1));
+        assert_eq!(m.valid_to, NaiveDate::from_ymd_opt(2026, 10, 31));
         assert_eq!(
             ZoneForm {
                 severity: String::new(),

@@ -350,6 +350,31 @@ pub(crate) fn unprocessable(page: impl IntoResponse) -> Response {
 }
 
 /// A redirect after a successful POST (303, so the browser follows with GET).
+/// A CSV file to download (UTF-8 with a BOM, so Excel reads Thai): personal data, never cached.
+pub(crate) fn csv_download(
+    w: csv::Writer<Vec<u8>>,
+    file_name: &str,
+) -> Result<Response, crate::error::WebError> {
+    let body = w
+        .into_inner()
+        .map_err(|e| crate::error::WebError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }

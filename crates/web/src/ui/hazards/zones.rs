@@ -836,19 +836,5 @@ async fn evacuation_csv(
         ])
         .map_err(internal)?;
     }
-    let body = w
-        .into_inner()
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"evacuation-zone-{id}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    super::super::csv_download(w, &format!("evacuation-zone-{id}.csv"))
 }
