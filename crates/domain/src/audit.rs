@@ -157,6 +157,15 @@ pub enum AuditAction {
     HazardZoneChange,
     /// The evacuation list of a zone was read (the number of persons listed).
     EvacuationList,
+    /// Everything held on one person was exported (a PDPA subject-access request).
+    PersonDataExport,
+    /// The list of who accessed a person's record was read.
+    PersonAccessView,
+    /// A person's record and everything about them were erased (the entry names the person's
+    /// row id and the erasure's pseudonym only).
+    PersonErase,
+    /// The retention rules were applied (what they erased and emptied, counted).
+    RetentionRun,
 }
 
 impl AuditAction {
@@ -237,6 +246,10 @@ impl AuditAction {
             Self::PersonUnmerge => "person.unmerge",
             Self::HazardZoneChange => "hazard.zone_change",
             Self::EvacuationList => "hazard.evacuation_list",
+            Self::PersonDataExport => "person.data_export",
+            Self::PersonAccessView => "person.access_view",
+            Self::PersonErase => "person.erase",
+            Self::RetentionRun => "privacy.retention",
         }
     }
 }

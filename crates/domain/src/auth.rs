@@ -113,6 +113,9 @@ pub enum Operation {
     /// Enter readings of watch stations and acknowledge their alerts (the volunteers who run
     /// the gauges).
     RecordReadings,
+    /// Erase a person's record and everything about them (PDPA right to erasure). Irreversible,
+    /// so only the area's administrators (and national administrators) hold it.
+    ErasePersons,
 }
 
 impl Role {
@@ -143,6 +146,7 @@ impl Role {
                     | LinkRecords
                     | ManageHazards
                     | RecordReadings
+                    | ErasePersons
             ),
             Role::Staff => matches!(
                 op,

@@ -73,6 +73,10 @@ impl Store {
                     // registry) and temporary B-trees in memory.
                     .pragma("cache_size", "-131072")
                     .pragma("temp_store", "memory")
+                    // Deleted content is overwritten with zeros, not left in free space: an
+                    // erased person's name must not stay readable in the file (PDPA erasure;
+                    // see `registry::privacy`). Deletes are rare here, so the cost is small.
+                    .pragma("secure_delete", "on")
             });
         } else {
             opts.max_connections(16);

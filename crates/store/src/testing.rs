@@ -84,6 +84,24 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Where this database's uploaded files (visit photos) are kept.
+    pub fn files_dir(&self) -> PathBuf {
+        match &self.cleanup {
+            Cleanup::File(_) => crate::default_files_dir(&self.url),
+            Cleanup::Postgres { name, .. } => files_dir_for(name),
+        }
+    }
+
+    /// The database file, when the database is SQLite.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        match &self.cleanup {
+            Cleanup::File(p) => Some(p),
+            Cleanup::Postgres { .. } => None,
+        }
+    }
+}
+
 /// The file store directory of a PostgreSQL test database.
 fn files_dir_for(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("{name}-files"))

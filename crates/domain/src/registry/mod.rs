@@ -6,6 +6,7 @@ pub mod dates;
 pub mod ident;
 pub mod import;
 pub mod person;
+pub mod privacy;
 pub mod search;
 
 use chrono::NaiveDate;

@@ -122,7 +122,8 @@ fn open(path: &PathBuf, write: bool) -> rusqlite::Result<Connection> {
     // enforce them, and the store tests run `PRAGMA foreign_key_check` after SQLite imports.
     conn.execute_batch(
         "PRAGMA foreign_keys = OFF; PRAGMA synchronous = FULL; \
-         PRAGMA cache_size = -262144; PRAGMA temp_store = memory;",
+         PRAGMA cache_size = -262144; PRAGMA temp_store = memory; \
+         PRAGMA secure_delete = ON;",
     )?;
     conn.execute_batch(if write { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
     Ok(conn)

@@ -178,7 +178,12 @@ type PublicRow = (
 impl Store {
     /// Claim a periodic job for this process: set `key` to `value` unless it already holds it.
     /// Exactly one of several `serve` processes sharing a database wins each claim.
-    async fn claim(&self, key: &str, value: &str, only_if: impl Fn(&str) -> bool) -> Result<bool> {
+    pub(crate) async fn claim(
+        &self,
+        key: &str,
+        value: &str,
+        only_if: impl Fn(&str) -> bool,
+    ) -> Result<bool> {
         #[derive(FromQueryResult)]
         struct Meta {
             value: String,

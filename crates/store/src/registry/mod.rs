@@ -9,6 +9,7 @@
 pub(crate) mod counts;
 pub(crate) mod entity;
 mod import;
+pub mod privacy;
 mod verify;
 
 use std::collections::HashMap;

@@ -9,6 +9,7 @@ mod hazard_zones;
 mod hazards;
 mod linkage;
 mod network;
+mod privacy;
 mod registry;
 mod schema;
 
