@@ -119,6 +119,7 @@ mod tests {
             include_str!("../locales/th/field.ftl"),
             include_str!("../locales/th/linkage.ftl"),
             include_str!("../locales/th/hazards.ftl"),
+            include_str!("../locales/th/privacy.ftl"),
         ]
         .concat();
         let en = [
@@ -129,6 +130,7 @@ mod tests {
             include_str!("../locales/en/field.ftl"),
             include_str!("../locales/en/linkage.ftl"),
             include_str!("../locales/en/hazards.ftl"),
+            include_str!("../locales/en/privacy.ftl"),
         ]
         .concat();
         let keys = |s: &str| -> Vec<String> {
@@ -155,7 +157,14 @@ mod tests {
         use ruamjai_domain::auth::Role;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut sources = Vec::new();
-        for sub in ["templates", "src", "src/ui", "src/api"] {
+        for sub in [
+            "templates",
+            "src",
+            "src/ui",
+            "src/api",
+            "src/ui/registry",
+            "src/api/registry",
+        ] {
             for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_file() {

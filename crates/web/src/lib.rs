@@ -37,6 +37,8 @@ pub struct WebConfig {
     /// Map tiles for the dashboards' maps (Leaflet URL template); empty: no tiles, the
     /// circles show on a plain background. Its origin is allowed in the CSP `img-src`.
     pub tile_url: String,
+    /// The retention rules the server applies daily (shown on a person's rights page).
+    pub retention: ruamjai_domain::registry::privacy::RetentionRules,
 }
 
 impl Default for WebConfig {
@@ -46,6 +48,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             base_url: "http://127.0.0.1:8080".into(),
             tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            retention: Default::default(),
         }
     }
 }

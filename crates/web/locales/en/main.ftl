@@ -319,3 +319,5 @@ err-geojson_empty = The file holds no area or point.
 err-too_many_features = The file has too many features.
 err-duplicate_id = The id is used by another feature of the file.
 err-kml_invalid = The KML file is not readable.
+err-erase_confirm_required = Please confirm that you understand the erasure cannot be undone.
+err-erase_merged_record = This record was merged into another; erase that one instead (the records merged into it go with it).

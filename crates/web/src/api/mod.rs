@@ -9,7 +9,7 @@ mod care;
 mod hazards;
 mod me;
 mod network;
-mod registry;
+pub(crate) mod registry;
 mod users;
 
 use axum::Json;
@@ -76,6 +76,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(registry::get_dashboard))
         .routes(routes!(registry::public_dashboard))
         .routes(routes!(registry::import_persons))
+        .routes(routes!(registry::privacy::export_person))
+        .routes(routes!(registry::privacy::person_access))
+        .routes(routes!(registry::privacy::erase_person))
         .routes(routes!(network::list_partners))
         .routes(routes!(network::list_volunteers, network::create_volunteer))
         .routes(routes!(network::match_volunteers))

@@ -7,6 +7,8 @@
 //! searches, exports and imports. Dates are ISO (`1947`, `1947-03`, `1947-03-15` for partial
 //! birth dates), timestamps RFC 3339.
 
+pub mod privacy;
+
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};

@@ -77,6 +77,17 @@ pub fn router() -> Router<AppState> {
         .route("/persons/{id}/attest", post(registry::attest))
         .route("/persons/{id}/dispute", post(registry::dispute))
         .route("/persons/{id}/resolve", post(registry::resolve))
+        .route("/persons/{id}/rights", get(registry::privacy::rights))
+        .route("/persons/{id}/export", get(registry::privacy::export))
+        .route("/persons/{id}/access", get(registry::privacy::access))
+        .route(
+            "/persons/{id}/erase",
+            get(registry::privacy::erase_page).post(registry::privacy::erase),
+        )
+        .route(
+            "/persons/erased/{pseudonym}",
+            get(registry::privacy::erased),
+        )
         .route("/villages/{code}/review", get(registry::review))
         .merge(reports::routes())
         .merge(imports::routes())

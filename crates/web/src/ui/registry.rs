@@ -4,6 +4,8 @@
 //! Every page reads through the store, which scopes and audits; a person outside the caller's
 //! area is a plain 404 here too.
 
+pub mod privacy;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};

@@ -7,6 +7,7 @@ mod care_ui;
 mod hazards_ui;
 mod network_ui;
 mod openapi;
+mod privacy;
 mod registry_api;
 mod reports_ui;
 mod ui;
