@@ -12,6 +12,10 @@
 //! | `session_hours`  | `--session-hours`  | `RUAMJAI_SESSION_HOURS`    |
 //! | `log_format`     | `--log-format`     | `RUAMJAI_LOG_FORMAT`       |
 //!
+//! The `[retention]` table (`inactive_person_years`, default 5; `roll_years`, default 2; 0 turns
+//! a rule off) sets the retention rules `serve` applies daily and `ruamjai privacy retention`
+//! applies on demand.
+//!
 //! `RUAMJAI_ADMIN_PASSWORD` (environment only, never a flag: flags show up in `ps`) gives the
 //! first administrator a password; without it they get a one-time set-up link.
 //! `RUAMJAI_LOG` sets the log filter (default `info`).
@@ -38,6 +42,7 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub session_hours: Option<i64>,
     pub log_format: Option<String>,
+    pub retention: Option<ruamjai_domain::registry::privacy::RetentionRules>,
 }
 
 impl FileConfig {
@@ -83,5 +88,13 @@ mod tests {
     fn unknown_keys_are_rejected() {
         assert!(toml::from_str::<FileConfig>("listen = \"0.0.0.0:80\"").is_ok());
         assert!(toml::from_str::<FileConfig>("lisen = \"0.0.0.0:80\"").is_err());
+    }
+
+    #[test]
+    fn retention_rules_come_from_their_table() {
+        let c: FileConfig = toml::from_str("[retention]\ninactive_person_years = 7\n").unwrap();
+        let r = c.retention.unwrap();
+        assert_eq!((r.inactive_person_years, r.roll_years), (7, 2));
+        assert!(toml::from_str::<FileConfig>("[retention]\nyears = 7\n").is_err());
     }
 }

@@ -8,6 +8,7 @@ mod geo;
 mod link;
 mod linkage;
 mod network;
+mod privacy;
 mod registry;
 mod serve;
 
@@ -29,7 +30,8 @@ use crate::config::{DEFAULT_DATABASE_URL, FileConfig, redact_url};
 #[command(name = "ruamjai", version, about, propagate_version = true)]
 pub struct Cli {
     /// TOML configuration file (keys: database_url, files_dir, listen, base_url, admin_email,
-    /// secure_cookies, session_hours, log_format).
+    /// secure_cookies, session_hours, log_format; table [retention]: inactive_person_years,
+    /// roll_years).
     #[arg(long, global = true, env = "RUAMJAI_CONFIG")]
     config: Option<PathBuf>,
     /// Database: `sqlite://FILE` (default `sqlite://ruamjai.db`) or `postgres://…`.
@@ -77,6 +79,9 @@ enum Command {
     /// (`exposure --points POINTS.csv --zones ZONES.geojson --out OUT.csv`).
     #[command(subcommand)]
     Geo(geo::GeoCommand),
+    /// Data-subject rights (PDPA): the retention rules, a person's full export, an erasure.
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -270,6 +275,7 @@ async fn main() -> anyhow::Result<()> {
             standalone => link::run(standalone),
         },
         Command::Geo(cmd) => geo::run(cmd),
+        Command::Privacy(cmd) => privacy::run(&cli.store(&file).await?, cmd, &file).await,
     }
 }
 

@@ -58,6 +58,7 @@ pub async fn run(store: Store, args: &ServeArgs, file: &FileConfig) -> anyhow::R
         ),
         secure_cookies: args.secure_cookies || file.secure_cookies.unwrap_or(false),
         base_url,
+        retention: crate::privacy::rules(file, None)?,
         ..WebConfig::default()
     };
     serve(store, &listen, config).await
@@ -137,6 +138,24 @@ pub async fn serve(store: Store, listen: &str, config: WebConfig) -> anyhow::Res
             match upkeep.counts_upkeep(chrono::Duration::minutes(15)).await {
                 Ok(done) => tracing::debug!(done, "counts upkeep"),
                 Err(e) => tracing::warn!(error = %e, "counts upkeep failed"),
+            }
+        }
+    });
+    // Retention rules (PDPA): once a Thai day, by one of the processes sharing the database.
+    let keeper = store.clone();
+    let rules = config.retention;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match keeper.retention_upkeep(rules).await {
+                Ok(Some(r)) => tracing::info!(
+                    persons = r.persons.len(),
+                    roll_rows = r.roll_rows,
+                    "retention rules applied"
+                ),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "retention rules failed"),
             }
         }
     });

@@ -597,3 +597,102 @@ fn geo_exposure_lists_every_point_in_every_zone() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `ruamjai privacy`: a person's export, the retention rules (dry run, rules from the config
+/// file's `[retention]` table or the flags) and an erasure.
+#[tokio::test]
+async fn privacy_commands_export_apply_retention_and_erase() {
+    use ruamjai_domain::auth::Actor;
+    use ruamjai_domain::registry::PersonForm;
+    let db = TestDb::sqlite().await;
+    let cli = Actor::command_line();
+    db.store
+        .create_village(
+            &cli,
+            &ruamjai_domain::areas::AreaCode::parse("550101").unwrap(),
+            ruamjai_store::areas::NewVillage {
+                village_no: 1,
+                name_th: "บ้านดอน".into(),
+                name_en: String::new(),
+            },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (first, status, date) in [("คงอยู่", "", ""), ("จากไปนาน", "deceased", "1/1/2555")]
+    {
+        let p = PersonForm {
+            first_name: first.into(),
+            last_name: "ทดสอบสิทธิ".into(),
+            birth_date: "2480".into(),
+            village_code: "55010101".into(),
+            status: status.into(),
+            status_date: date.into(),
+            ..Default::default()
+        }
+        .check(ruamjai_store::registry::today())
+        .unwrap();
+        ids.push(
+            db.store
+                .create_person(&cli, p, vec![], None, &Default::default())
+                .await
+                .unwrap(),
+        );
+    }
+    let (ok, out, err) = ruamjai(&db.url, &["privacy", "export", &ids[0].to_string()]);
+    assert!(ok, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["tables"]["persons"][0]["first_name"], "คงอยู่");
+
+    let (ok, out, err) = ruamjai(&db.url, &["privacy", "retention", "--dry-run"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 would be erased"), "{out}");
+    assert!(out.contains(&format!("person ids: {}", ids[1])), "{out}");
+    // Twenty years in the config file keep the death of 2555 (2012).
+    let dir = std::env::temp_dir().join(format!("ruamjai-retention-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("ruamjai.toml");
+    std::fs::write(&config, "[retention]\ninactive_person_years = 20\n").unwrap();
+    let (ok, out, err) = ruamjai(
+        &db.url,
+        &["--config", config.to_str().unwrap(), "privacy", "retention"],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("0 were erased"), "{out}");
+    // The flag wins over the file.
+    let (ok, out, err) = ruamjai(
+        &db.url,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "privacy",
+            "retention",
+            "--inactive-person-years",
+            "5",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1 were erased") && out.contains("erased: erased-"),
+        "{out}"
+    );
+    let (ok, _, err) = ruamjai(&db.url, &["privacy", "export", &ids[1].to_string()]);
+    assert!(!ok && err.contains("not found"), "{err}");
+
+    let (ok, _, err) = ruamjai(&db.url, &["privacy", "erase", &ids[0].to_string()]);
+    assert!(!ok && err.contains("--reason"), "{err}");
+    let (ok, out, err) = ruamjai(
+        &db.url,
+        &[
+            "privacy",
+            "erase",
+            &ids[0].to_string(),
+            "--reason",
+            "คำขอของเจ้าของข้อมูล",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.starts_with("erased: erased-"), "{out}");
+    std::fs::remove_dir_all(&dir).ok();
+}
