@@ -713,6 +713,44 @@ impl Store {
                 .add(Column::Action.is_in(LIST_ACTIONS.iter().map(|a| a.as_str())))
                 .add(listed),
         );
+        // A group's page lists its persons.
+        let groups: Vec<String> = {
+            let q = Query::select()
+                .column(Alias::new("group_id"))
+                .from(Alias::new("issue_group_persons"))
+                .cond_where(by_person(records))
+                .to_owned();
+            let mut out = Vec::new();
+            for r in conn.query_all(&q).await? {
+                out.push(r.try_get_by_index::<i64>(0)?.to_string());
+            }
+            out
+        };
+        if !groups.is_empty() {
+            any = any.add(
+                Condition::all()
+                    .add(Column::Action.eq(AuditAction::GroupView.as_str()))
+                    .add(Column::Entity.eq("issue_group"))
+                    .add(Column::EntityId.is_in(groups)),
+            );
+        }
+        // A list export (CSV, XLSX) holds no ids in its entry: those of an area around their
+        // village, or of the whole scope of someone who reaches it, may have held them (refined
+        // below, where the exporter's areas are read).
+        let village = p.village_code.clone();
+        let lineage: Vec<String> = [2usize, 4, 6, 8]
+            .iter()
+            .filter_map(|n| village.get(..*n).map(str::to_owned))
+            .collect();
+        any = any.add(
+            Condition::all()
+                .add(Column::Action.eq(AuditAction::PersonExport.as_str()))
+                .add(
+                    Condition::any()
+                        .add(Column::AreaCode.is_in(lineage))
+                        .add(Column::AreaCode.is_null()),
+                ),
+        );
         // Nothing before the oldest record existed can be about them (and the time index
         // keeps the scan of list entries short).
         let since = persons::Entity::find()
@@ -742,8 +780,19 @@ impl Store {
                 .map(|u| (u.id, u.display_name))
                 .collect()
         };
+        let reaches = |areas: &Option<String>| {
+            areas.as_deref().is_some_and(|a| {
+                a.split(',')
+                    .any(|a| a == "*" || (!a.is_empty() && village.starts_with(a)))
+            })
+        };
         Ok(rows
             .into_iter()
+            .filter(|r| {
+                r.action != AuditAction::PersonExport.as_str()
+                    || r.area_code.is_some()
+                    || reaches(&r.actor_areas)
+            })
             .map(|r| {
                 let is_direct = direct.iter().any(|(e, ids)| {
                     r.entity.as_deref() == Some(*e)
@@ -816,6 +865,27 @@ impl Store {
             .any(|m| !actor.can(Operation::ErasePersons, &village_of(m)))
         {
             return Err(StoreError::Forbidden);
+        }
+        // PostgreSQL: hold their rows and visits until the erasure commits, so a visit or a
+        // photo synced meanwhile waits and then finds nothing to attach to (no photo file can
+        // be stored after its keys were read here). SQLite has one writer at a time anyway.
+        if conn.get_database_backend() == DbBackend::Postgres {
+            for (table, cond) in [
+                (
+                    "persons",
+                    Condition::all()
+                        .add(Expr::col(Alias::new("id")).is_in(records.iter().copied())),
+                ),
+                ("visits", by_person(&records)),
+            ] {
+                let q = Query::select()
+                    .column(Alias::new("id"))
+                    .from(Alias::new(table))
+                    .cond_where(cond)
+                    .lock(sea_orm::sea_query::LockType::Update)
+                    .to_owned();
+                conn.query_all(&q).await?;
+            }
         }
         let pseudonym = privacy::pseudonym(rand::random());
         let mut needles: Vec<String> = Vec::new();

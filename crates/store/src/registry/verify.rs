@@ -312,7 +312,10 @@ impl Store {
             &self.db,
             NewEntry::by(actor, AuditAction::PersonSearch, meta)
                 .area(village)
-                .detail(serde_json::json!({ "review": true, "results": list.len() })),
+                .detail(serde_json::json!({
+                    "review": true, "results": list.len(),
+                    "ids": list.iter().map(|p| p.id).collect::<Vec<_>>(),
+                })),
         )
         .await?;
         Ok(list)

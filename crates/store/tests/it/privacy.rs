@@ -161,6 +161,7 @@ struct Filled {
     neighbour: i64,
     stranger: i64,
     photo: i64,
+    group: i64,
 }
 
 /// A person with data in every table about persons (and mentions of them in others' records).
@@ -525,6 +526,7 @@ async fn fill(s: &Store) -> Filled {
         neighbour,
         stranger,
         photo,
+        group: g,
     }
 }
 
@@ -1229,6 +1231,45 @@ async fn the_access_log_lists_who_read_the_person(db: TestDb) {
     );
     // Reading the list is itself audited, and shows in the next reading.
     assert_eq!(again[0].action, "person.access_view");
+    // Lists that showed her without naming her entity: the village's review list, her issue
+    // group's page, a CSV export of her district; not an export of another district.
+    s.village_review(&f.staff, &code("55010101"), &meta())
+        .await
+        .unwrap();
+    s.group(&f.area_admin, f.group, &meta()).await.unwrap();
+    let (_, far) = user_with_role(s, "far@example.org", Role::Staff, Some("5502")).await;
+    for (who, area) in [(&f.staff, "5501"), (&far, "5502")] {
+        s.export_persons(
+            who,
+            &PersonQuery {
+                area: Some(code(area)),
+                ..Default::default()
+            },
+            &meta(),
+            |_| Ok(()),
+        )
+        .await
+        .unwrap();
+    }
+    let third = s
+        .person_access_log(&f.area_admin, f.subject, 500, &meta())
+        .await
+        .unwrap();
+    let newer: Vec<(&str, bool, Option<&str>)> = third
+        .iter()
+        .take_while(|a| a.id > again[0].id)
+        .map(|a| (a.action.as_str(), a.listed, a.entity.as_deref()))
+        .collect();
+    assert_eq!(
+        newer,
+        vec![
+            ("person.export", true, None),
+            ("group.view", true, Some("issue_group")),
+            ("person.search", true, None),
+            ("person.access_view", false, Some("person")),
+        ],
+        "{third:#?}"
+    );
     // Newest first.
     assert!(again.windows(2).all(|w| w[0].id > w[1].id));
     let _ = (&f.op, f.duplicate, f.neighbour, f.photo, &f.admin);
