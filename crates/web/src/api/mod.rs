@@ -9,6 +9,7 @@ mod care;
 mod hazards;
 mod me;
 mod network;
+pub mod policy;
 mod registry;
 mod users;
 
@@ -112,6 +113,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             )
         }),
     )
+    .route_layer(axum::middleware::from_fn(policy::enforce))
     .fallback(|| async { WebError::NotFound.into_response() })
 }
 

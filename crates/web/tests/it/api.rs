@@ -125,9 +125,10 @@ async fn revoked_grant_stops_working_on_next_request(db: TestDb) {
         )
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
+    // No role left that shows areas anywhere: the route table refuses it outright.
     assert_eq!(
         a.get("/api/v1/areas/5501").await.status,
-        StatusCode::NOT_FOUND
+        StatusCode::FORBIDDEN
     );
     assert_eq!(a.get("/api/v1/me").await.json()["grants"], json!([]));
     // A revoked token is refused outright.
