@@ -1,7 +1,7 @@
 // Start and stop a real `ruamjai serve` for browser tests: a temporary SQLite file, a free
 // port, and the first administrator created from the environment.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -33,6 +33,11 @@ export async function startServer() {
   // Only our settings: a RUAMJAI_CONFIG or RUAMJAI_DATABASE_URL in the caller's shell must not
   // reach the test server.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUAMJAI_')));
+  // The run's logs are kept for scripts/check_logs.py, which looks for personal data in them;
+  // so the server logs as much as it can (debug).
+  const logDir = process.env.RUAMJAI_TEST_LOG_DIR;
+  const logFile = logDir ? join(logDir, `server-${port}-${Date.now()}.log`) : null;
+  if (logDir) mkdirSync(logDir, { recursive: true });
   const child = spawn(bin, [
     'serve',
     '--database-url', `sqlite://${join(dir, 'browser.db')}`,
@@ -40,12 +45,18 @@ export async function startServer() {
     '--admin-email', ADMIN.email,
   ], {
     cwd: dir,
-    env: { ...env, RUAMJAI_ADMIN_PASSWORD: ADMIN.password, RUST_BACKTRACE: '0', NO_COLOR: '1' },
+    env: {
+      ...env, RUAMJAI_ADMIN_PASSWORD: ADMIN.password, RUST_BACKTRACE: '0', NO_COLOR: '1',
+      ...(logFile ? { RUAMJAI_LOG: 'debug' } : {}),
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   running.add(child);
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (logFile) appendFileSync(logFile, d);
+  });
   child.on('error', (e) => { stderr += `\n${e.message}`; });
   const exited = new Promise((r) => child.once('close', () => { running.delete(child); r(); }));
   const stop = async () => {

@@ -19,7 +19,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use ruamjai_domain::areas::{AreaCode, AreaLevel};
 use ruamjai_domain::audit::RequestMeta;
-use ruamjai_domain::auth::{Actor, Role};
+use ruamjai_domain::auth::{Actor, Role, TokenPurpose};
 use ruamjai_store::auth::NewUser;
 use ruamjai_store::{Store, StoreError};
 
@@ -125,6 +125,21 @@ enum UsersCommand {
     Grant(GrantArgs),
     /// Revoke a role over an area.
     Revoke(GrantArgs),
+    /// Make an API token for an account and print its secret (once): `--purpose sync` for a
+    /// field phone (only the field app's routes).
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+struct TokenArgs {
+    /// The account's e-mail.
+    email: String,
+    /// Label shown on the account page.
+    #[arg(long, default_value = "command line")]
+    name: String,
+    /// api (every route the roles allow) or sync (the field app's routes only).
+    #[arg(long, default_value = "api")]
+    purpose: String,
 }
 
 #[derive(Debug, Args)]
@@ -473,6 +488,20 @@ async fn users(store: &Store, cmd: &UsersCommand) -> anyhow::Result<()> {
                     c.base_url
                 );
             }
+        }
+        UsersCommand::Token(t) => {
+            let user = store
+                .user_by_email(&t.email)
+                .await?
+                .with_context(|| format!("no user with e-mail {}", t.email))?;
+            let purpose = TokenPurpose::parse(&t.purpose)
+                .map_err(|_| anyhow::anyhow!("--purpose is api or sync, not {:?}", t.purpose))?;
+            let actor = store.actor(user.id).await?;
+            let (_, secret) = store
+                .create_api_token(&actor, &t.name, purpose, &RequestMeta::cli())
+                .await
+                .map_err(describe)?;
+            println!("{secret}");
         }
         UsersCommand::Grant(g) | UsersCommand::Revoke(g) => {
             let user = store

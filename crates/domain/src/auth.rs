@@ -190,6 +190,41 @@ impl Role {
     }
 }
 
+/// What an API token may be used for.
+///
+/// A `sync` token is what a field phone holds: it reaches only the routes the field app needs
+/// (its visits, their sync and photos, watch stations, readings and alerts), so a lost phone
+/// cannot export the registry or change users. The route table in the web layer says which
+/// routes those are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPurpose {
+    /// Every API route the holder's roles allow.
+    #[default]
+    Api,
+    /// Only the field app's sync routes.
+    Sync,
+}
+
+impl TokenPurpose {
+    /// Stable name used in storage and the API.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Sync => "sync",
+        }
+    }
+
+    /// Parse the stable name.
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        match s.trim() {
+            "api" => Ok(Self::Api),
+            "sync" => Ok(Self::Sync),
+            _ => Err(FieldError::new("purpose", "invalid_choice")),
+        }
+    }
+}
+
 /// A role over a subtree. `area == None` means the whole country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {

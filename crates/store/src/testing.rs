@@ -186,6 +186,25 @@ pub async fn user_with_role(
     (created.user, actor)
 }
 
+/// Make villages `(subdistrict, number)`, named `บ้านทดสอบ N`, as the command line would.
+pub async fn villages(store: &Store, list: &[(&str, u8)]) {
+    for (sub, no) in list {
+        store
+            .create_village(
+                &Actor::command_line(),
+                &code(sub),
+                crate::areas::NewVillage {
+                    village_no: *no,
+                    name_th: format!("บ้านทดสอบ {no}"),
+                    name_en: String::new(),
+                },
+                &RequestMeta::default(),
+            )
+            .await
+            .expect("fixture village");
+    }
+}
+
 /// Parse an area code in tests.
 pub fn code(s: &str) -> AreaCode {
     AreaCode::parse(s).expect("test area code")

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use ruamjai_domain::audit::RequestMeta;
-use ruamjai_domain::auth::Actor;
+use ruamjai_domain::auth::{Actor, TokenPurpose};
 use ruamjai_store::auth::User;
 
 use crate::error::WebError;
@@ -29,6 +29,19 @@ pub struct Caller {
     pub user: User,
     /// Their current grants.
     pub actor: Actor,
+    /// How they proved who they are.
+    pub via: AuthPath,
+}
+
+/// How a caller signed in: the three paths the authorisation matrix test walks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthPath {
+    /// A browser session cookie (unsafe methods also need the CSRF token).
+    Session,
+    /// A bearer API token.
+    ApiToken,
+    /// A bearer token made for a field phone: only the routes marked `sync` in the route table.
+    SyncToken,
 }
 
 /// Per-request context: caller (if any), language, request id and client address.
@@ -67,16 +80,28 @@ pub async fn load_caller(
     let caller = if let Some(token) = bearer(headers) {
         // A bearer token that does not resolve is an error, not an anonymous request.
         let found = state.store.token_actor(token).await?;
-        let Some((user, actor)) = found else {
+        let Some((user, actor, purpose)) = found else {
             return Err(WebError::Unauthenticated);
         };
-        Some(Caller { user, actor })
+        let via = match purpose {
+            TokenPurpose::Api => AuthPath::ApiToken,
+            TokenPurpose::Sync => AuthPath::SyncToken,
+        };
+        if via == AuthPath::SyncToken && !path.starts_with("/api/") {
+            // A phone's token opens no page: the API's route table says what it reaches.
+            return Err(WebError::Forbidden);
+        }
+        Some(Caller { user, actor, via })
     } else if let Some(c) = jar.get(SESSION_COOKIE) {
         state
             .store
             .session_actor(c.value())
             .await?
-            .map(|(user, actor)| Caller { user, actor })
+            .map(|(user, actor)| Caller {
+                user,
+                actor,
+                via: AuthPath::Session,
+            })
     } else {
         None
     };

@@ -42,6 +42,10 @@ pub enum WebError {
     /// Body too large.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// A request that cannot be read at all (a path, query or body of the wrong shape, a body
+    /// without its content type): axum's own refusals, given our error body.
+    #[error("malformed request ({0})")]
+    Malformed(StatusCode),
     /// A bug or an outage; the text is logged, never shown.
     #[error("internal: {0}")]
     Internal(String),
@@ -76,6 +80,7 @@ impl WebError {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Malformed(status) => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,6 +96,9 @@ impl WebError {
             Self::BadCredentials => "bad_credentials",
             Self::Csrf => "csrf",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::Malformed(StatusCode::UNSUPPORTED_MEDIA_TYPE) => "unsupported_media_type",
+            Self::Malformed(StatusCode::UNPROCESSABLE_ENTITY) => "invalid_body",
+            Self::Malformed(_) => "bad_request",
             Self::Internal(_) => "internal",
         }
     }
@@ -164,8 +172,11 @@ pub async fn render(req: Request, next: Next) -> Response {
         .to_owned();
     let fallback_lang = crate::caller::request_lang(req.headers());
     let response = next.run(req).await;
-    let Some(err) = response.extensions().get::<WebError>().cloned() else {
-        return response;
+    let err = match response.extensions().get::<WebError>().cloned() {
+        Some(err) => err,
+        // axum refused the request before any handler ran (its answers are plain text).
+        None if api && is_framework_refusal(&response) => WebError::Malformed(response.status()),
+        None => return response,
     };
     let lang = response
         .extensions()
@@ -206,6 +217,24 @@ pub async fn render(req: Request, next: Next) -> Response {
         Ok(html) => (err.status(), Html(html)).into_response(),
         Err(_) => err.status().into_response(),
     }
+}
+
+/// A plain-text 4xx that no handler made: axum's extractor and body-limit refusals.
+fn is_framework_refusal(response: &Response) -> bool {
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    plain
+        && matches!(
+            status,
+            StatusCode::BAD_REQUEST
+                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                | StatusCode::UNPROCESSABLE_ENTITY
+                | StatusCode::PAYLOAD_TOO_LARGE
+                | StatusCode::METHOD_NOT_ALLOWED
+        )
 }
 
 /// A path segment that should be an area code: a malformed one cannot exist, so it gets the

@@ -195,7 +195,9 @@ fn tile_origin(url: &str) -> Option<String> {
 
 /// The OpenAPI document of `/api/v1`, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::router().split_for_parts().1
+    let mut doc = api::router().split_for_parts().1;
+    api::document_common_answers(&mut doc);
+    doc
 }
 
 #[cfg(test)]

@@ -82,6 +82,8 @@ pub mod api_token {
         pub created_at: DateTimeUtc,
         pub last_used_at: Option<DateTimeUtc>,
         pub revoked_at: Option<DateTimeUtc>,
+        /// `api` or `sync` (see `TokenPurpose`).
+        pub purpose: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

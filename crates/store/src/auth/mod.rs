@@ -9,7 +9,7 @@ use rand::RngCore;
 use ruamjai_domain::areas::AreaCode;
 use ruamjai_domain::audit::{AuditAction, RequestMeta};
 use ruamjai_domain::auth::{
-    Actor, Email, Grant, Operation, Role, Scope, check_display_name, check_grant,
+    Actor, Email, Grant, Operation, Role, Scope, TokenPurpose, check_display_name, check_grant,
     check_new_password, parse_locale,
 };
 use ruamjai_domain::{FieldError, Invalid};
@@ -101,6 +101,8 @@ pub struct ApiToken {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Revoked, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// What it may be used for.
+    pub purpose: TokenPurpose,
 }
 
 /// What a one-time set-up link is for.
@@ -454,6 +456,7 @@ impl Store {
         &self,
         actor: &Actor,
         name: &str,
+        purpose: TokenPurpose,
         meta: &RequestMeta,
     ) -> Result<(ApiToken, String)> {
         let name = name.trim();
@@ -475,6 +478,7 @@ impl Store {
             name: Set(name.to_owned()),
             token_hash: Set(hash),
             created_at: Set(Utc::now()),
+            purpose: Set(purpose.as_str().to_owned()),
             ..Default::default()
         }
         .insert(&txn)
@@ -524,8 +528,9 @@ impl Store {
         Ok(())
     }
 
-    /// The active user and grants behind an API token secret.
-    pub async fn token_actor(&self, secret: &str) -> Result<Option<(User, Actor)>> {
+    /// The active user and grants behind an API token secret, and what the token may be used
+    /// for.
+    pub async fn token_actor(&self, secret: &str) -> Result<Option<(User, Actor, TokenPurpose)>> {
         let found = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(hash_secret(secret)))
             .filter(api_token::Column::RevokedAt.is_null())
@@ -536,13 +541,17 @@ impl Store {
             .last_used_at
             .is_some_and(|at| Utc::now() - at < Duration::minutes(5));
         let user_id = t.user_id;
+        let purpose = token_from(t.clone()).purpose;
         if !recently {
             // Coarse "last used" (at most one write per 5 minutes per token).
             let mut am = t.into_active_model();
             am.last_used_at = Set(Some(Utc::now()));
             am.update(&self.db).await?;
         }
-        self.active_user_actor(user_id).await
+        Ok(self
+            .active_user_actor(user_id)
+            .await?
+            .map(|(user, actor)| (user, actor, purpose)))
     }
 
     /// Users the actor may see: those holding at least one grant inside the actor's
@@ -925,6 +934,9 @@ fn token_from(m: api_token::Model) -> ApiToken {
         created_at: m.created_at,
         last_used_at: m.last_used_at,
         revoked_at: m.revoked_at,
+        // Written only from `TokenPurpose::as_str`; anything else would be a sync token's
+        // narrower rights rather than more.
+        purpose: TokenPurpose::parse(&m.purpose).unwrap_or(TokenPurpose::Sync),
     }
 }
 

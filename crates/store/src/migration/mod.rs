@@ -14,6 +14,7 @@ mod m20261123_000007_assistance;
 mod m20261203_000008_linkage;
 mod m20261206_000009_hazards;
 mod m20261206_000010_hazard_zones;
+mod m20261206_000011_token_purpose;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_linkage::Migration),
             Box::new(m20261206_000009_hazards::Migration),
             Box::new(m20261206_000010_hazard_zones::Migration),
+            Box::new(m20261206_000011_token_purpose::Migration),
         ]
     }
 }

@@ -552,6 +552,11 @@ impl Store {
         let saved = match model.insert(&txn).await {
             Ok(m) => m,
             Err(e) if StoreError::is_unique_violation(&e) => {
+                txn.rollback().await?;
+                // The same request sent twice at once: the other one made the person.
+                if let Some(id) = self.idempotent_answer(actor, idempotency_key).await? {
+                    return Ok(id);
+                }
                 return Err(FieldError::new("id_number", "id_taken").into());
             }
             Err(e) => return Err(e.into()),
@@ -568,7 +573,7 @@ impl Store {
         )
         .await?;
         if let Some(key) = idempotency_key {
-            idempotency_keys::ActiveModel {
+            let kept = idempotency_keys::ActiveModel {
                 user_id: Set(actor.user_id),
                 key: Set(key.to_owned()),
                 entity: Set("person".into()),
@@ -576,7 +581,21 @@ impl Store {
                 created_at: Set(now),
             }
             .insert(&txn)
-            .await?;
+            .await;
+            match kept {
+                Ok(_) => {}
+                Err(e) if StoreError::is_unique_violation(&e) => {
+                    // A concurrent request with the same key committed first (PostgreSQL; SQLite
+                    // writes one at a time): this one's person is rolled back and the first
+                    // one's id is the answer, as for a retry after the fact.
+                    txn.rollback().await?;
+                    if let Some(id) = self.idempotent_answer(actor, idempotency_key).await? {
+                        return Ok(id);
+                    }
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         audit::append(
             &txn,
@@ -587,6 +606,18 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(saved.id)
+    }
+
+    /// The person an earlier (or concurrent, already committed) request with this idempotency
+    /// key made, if any.
+    async fn idempotent_answer(&self, actor: &Actor, key: Option<&str>) -> Result<Option<i64>> {
+        let Some(key) = key else { return Ok(None) };
+        Ok(
+            idempotency_keys::Entity::find_by_id((actor.user_id, key.into()))
+                .one(&self.db)
+                .await?
+                .and_then(|done| done.entity_id.parse().ok()),
+        )
     }
 
     async fn insert_category(

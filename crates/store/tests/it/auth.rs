@@ -1,6 +1,6 @@
 use chrono::Duration;
 use ruamjai_domain::audit::RequestMeta;
-use ruamjai_domain::auth::{Operation, Role};
+use ruamjai_domain::auth::{Operation, Role, TokenPurpose};
 use ruamjai_store::StoreError;
 use ruamjai_store::auth::{NewUser, SetupPurpose};
 use ruamjai_store::testing::{PASSWORD, code, user_with_role};
@@ -183,10 +183,10 @@ async fn api_tokens_authenticate_until_revoked(db: TestDb) {
     let (other_user, other) =
         user_with_role(s, "other@example.org", Role::Staff, Some("5501")).await;
     let (tok, secret) = s
-        .create_api_token(&actor, "sync phone", &meta("1.1.1.1"))
+        .create_api_token(&actor, "sync phone", TokenPurpose::Api, &meta("1.1.1.1"))
         .await
         .unwrap();
-    let (who, _) = s.token_actor(&secret).await.unwrap().unwrap();
+    let (who, _, _) = s.token_actor(&secret).await.unwrap().unwrap();
     assert_eq!(who.id, u.id);
     assert_ne!(other_user.id, u.id);
     assert!(matches!(

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use ruamjai_domain::auth::TokenPurpose;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -90,6 +91,8 @@ pub struct TokenResponse {
     pub last_used_at: Option<String>,
     /// Revoked (RFC 3339).
     pub revoked_at: Option<String>,
+    /// `api` (every route the roles allow) or `sync` (only the field app's routes).
+    pub purpose: String,
     /// The secret: present only when the token was just created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
@@ -102,6 +105,7 @@ fn token(t: ruamjai_store::auth::ApiToken, secret: Option<String>) -> TokenRespo
         created_at: t.created_at.to_rfc3339(),
         last_used_at: t.last_used_at.map(|d| d.to_rfc3339()),
         revoked_at: t.revoked_at.map(|d| d.to_rfc3339()),
+        purpose: t.purpose.as_str().to_owned(),
         secret,
     }
 }
@@ -122,6 +126,9 @@ pub async fn list_tokens(
 pub struct CreateTokenRequest {
     /// Label, 1–80 characters.
     pub name: String,
+    /// `api` (default): every route the roles allow; `sync`: only the field app's routes (visits,
+    /// their sync and photos, stations, readings, alerts), for a phone.
+    pub purpose: Option<String>,
 }
 
 /// Create an API token for myself; the secret is returned once.
@@ -133,9 +140,13 @@ pub async fn create_token(
     c: ApiCaller,
     Json(req): Json<CreateTokenRequest>,
 ) -> Result<impl IntoResponse, WebError> {
+    let purpose = match req.purpose.as_deref() {
+        None => TokenPurpose::Api,
+        Some(p) => TokenPurpose::parse(p).map_err(|e| WebError::Invalid(e.into()))?,
+    };
     let (t, secret) = state
         .store
-        .create_api_token(&c.caller.actor, &req.name, &c.meta)
+        .create_api_token(&c.caller.actor, &req.name, purpose, &c.meta)
         .await?;
     Ok(created(token(t, Some(secret))))
 }

@@ -9,6 +9,7 @@ mod care;
 mod hazards;
 mod me;
 mod network;
+pub mod policy;
 pub(crate) mod registry;
 mod users;
 
@@ -104,6 +105,7 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
         );
     let mut doc = api.get_openapi().clone();
+    document_common_answers(&mut doc);
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let doc_json = doc.to_pretty_json().expect("OpenAPI document serialises");
     api.route(
@@ -115,7 +117,75 @@ pub fn router() -> OpenApiRouter<AppState> {
             )
         }),
     )
+    .route_layer(axum::middleware::from_fn(policy::enforce))
     .fallback(|| async { WebError::NotFound.into_response() })
+}
+
+/// Add to every operation the answers that come from the layers around the handlers rather than
+/// from the handler itself, as the route table decides them: 400 (a path, query or body that
+/// cannot be read), 401 (needs a sign-in), 403 (a role that never allows the operation, or a
+/// sync token on a desk route), and for operations with a body 413, 415 and 422.
+pub(crate) fn document_common_answers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::Operation;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let answer = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    let add = |op: &mut Operation, status: &str, description: &str| {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| answer(description).into());
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            ("GET", item.get.as_mut()),
+            ("POST", item.post.as_mut()),
+            ("PUT", item.put.as_mut()),
+            ("PATCH", item.patch.as_mut()),
+            ("DELETE", item.delete.as_mut()),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            add(op, "400", "The path, query or body cannot be read");
+            let Some(rule) = policy::rule_for(method, path) else {
+                continue;
+            };
+            if rule.needs != policy::Needs::Public {
+                add(op, "401", "Not signed in, or the token is not valid");
+            }
+            if matches!(rule.needs, policy::Needs::Op(_))
+                || (!rule.sync && rule.needs != policy::Needs::Public)
+            {
+                add(
+                    op,
+                    "403",
+                    "None of the caller's roles allows this, or a sync token on a desk route",
+                );
+            }
+            if op.request_body.is_some() {
+                add(op, "413", "The body is too large");
+                add(
+                    op,
+                    "415",
+                    "The body's content type is missing or not the expected one",
+                );
+                add(
+                    op,
+                    "422",
+                    "The body's fields are missing, of the wrong type or not valid",
+                );
+            }
+        }
+    }
 }
 
 /// 201 with a JSON body.

@@ -982,7 +982,8 @@ pub async fn list_persons(
     q.q = p.q.unwrap_or_default();
     q.include_inactive = p.include_inactive.unwrap_or(false);
     q.limit = p.limit.unwrap_or(50).clamp(1, 200);
-    q.offset = p.offset.unwrap_or(0);
+    // Beyond any registry: keeps the number a database can take (an i64).
+    q.offset = p.offset.unwrap_or(0).min(1_000_000_000);
     let page = state
         .store
         .search_persons(&c.caller.actor, &q, &c.meta)

@@ -214,6 +214,7 @@ pub async fn switch_lang(
     let cookie = Cookie::build((LANG_COOKIE, lang.code()))
         .path("/")
         .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
         .permanent()
         .build();
     Ok((jar.add(cookie), see_other(&safe_next(f.next.as_deref()))).into_response())
@@ -251,7 +252,12 @@ pub async fn create_token(
 ) -> Result<Response, WebError> {
     let created = state
         .store
-        .create_api_token(&s.caller.actor, &f.name, &s.page.meta)
+        .create_api_token(
+            &s.caller.actor,
+            &f.name,
+            ruamjai_domain::auth::TokenPurpose::Api,
+            &s.page.meta,
+        )
         .await;
     let (new_secret, errors) = match created {
         Ok((_, secret)) => (Some(secret), FormErrors::default()),

@@ -9,6 +9,7 @@ both!(
     errors_name_the_field_in_the_callers_language,
     district_admin_gets_404_outside_own_district,
     revoked_grant_stops_working_on_next_request,
+    unreadable_requests_get_the_error_body_and_never_a_crash,
 );
 
 async fn errors_name_the_field_in_the_callers_language(db: TestDb) {
@@ -125,9 +126,10 @@ async fn revoked_grant_stops_working_on_next_request(db: TestDb) {
         )
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
+    // No role left that shows areas anywhere: the route table refuses it outright.
     assert_eq!(
         a.get("/api/v1/areas/5501").await.status,
-        StatusCode::NOT_FOUND
+        StatusCode::FORBIDDEN
     );
     assert_eq!(a.get("/api/v1/me").await.json()["grants"], json!([]));
     // A revoked token is refused outright.
@@ -142,4 +144,44 @@ async fn revoked_grant_stops_working_on_next_request(db: TestDb) {
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     assert_eq!(a.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// What schemathesis found: a request the framework refuses before any handler (a path id past
+/// i64, a body without its content type, a body of the wrong shape) answers in the API's error
+/// body with a documented status, and a page offset past what a database takes no longer drops
+/// the connection.
+async fn unreadable_requests_get_the_error_body_and_never_a_crash(db: TestDb) {
+    let (mut c, _) = token_client(&db, "admin@example.org", Role::Admin, None).await;
+    let res = c.get("/api/v1/persons?offset=9223372036854775808").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["items"], json!([]));
+    let res = c.get("/api/v1/persons/9223372036854775808").await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(res.json()["errors"][0]["code"], "bad_request");
+    let res = c
+        .send(
+            axum::http::Request::post("/api/v1/persons")
+                .body(axum::body::Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(res.json()["errors"][0]["code"], "unsupported_media_type");
+    let res = c
+        .json("POST", "/api/v1/persons", json!({"first_name": 12}))
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["errors"][0]["code"], "invalid_body");
+    assert!(
+        !res.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    // Documented: every operation lists 400; those with a body 415 and 422.
+    let doc = ruamjai_web::openapi();
+    let op = doc.paths.paths["/persons"].post.as_ref().unwrap();
+    for status in ["400", "401", "403", "413", "415", "422"] {
+        assert!(op.responses.responses.contains_key(status), "{status}");
+    }
 }

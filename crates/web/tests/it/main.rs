@@ -5,6 +5,7 @@ mod api;
 mod assistance_ui;
 mod care_ui;
 mod hazards_ui;
+mod matrix;
 mod network_ui;
 mod openapi;
 mod privacy;
@@ -23,6 +24,30 @@ use ruamjai_web::{WebConfig, app};
 use tower::ServiceExt;
 
 pub use ruamjai_store::both_backends as both;
+
+/// With `RUAMJAI_TEST_LOG_DIR` set (scripts/test does), everything the application logs in
+/// these tests, down to debug, goes to a file there, for `scripts/check_logs.py` to search for
+/// personal data.
+fn keep_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(dir) = std::env::var_os("RUAMJAI_TEST_LOG_DIR") else {
+            return;
+        };
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("log directory");
+        let file = std::fs::File::create(dir.join(format!("web-it-{}.log", std::process::id())))
+            .expect("log file");
+        let _ = tracing_subscriber::fmt()
+            // The tests' own HTML parsing (scraper) logs the pages it reads: not the application.
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,selectors=off,html5ever=off,markup5ever=off,scraper=off",
+            ))
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    });
+}
 
 /// A response, read whole.
 pub struct Res {
@@ -58,6 +83,7 @@ impl Client {
 
     /// A client of the application set up with `config`.
     pub fn with_config(db: &TestDb, config: WebConfig) -> Self {
+        keep_logs();
         Self {
             app: app(db.store.clone(), config),
             cookies: BTreeMap::new(),
@@ -171,7 +197,12 @@ pub async fn token_client(
     let (u, actor) = ruamjai_store::testing::user_with_role(&db.store, email, role, area).await;
     let (_, secret) = db
         .store
-        .create_api_token(&actor, "test", &Default::default())
+        .create_api_token(
+            &actor,
+            "test",
+            ruamjai_domain::auth::TokenPurpose::Api,
+            &Default::default(),
+        )
         .await
         .unwrap();
     let mut c = Client::new(db);

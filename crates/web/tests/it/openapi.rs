@@ -1,5 +1,6 @@
 use axum::http::StatusCode;
 use ruamjai_store::testing::TestDb;
+use ruamjai_web::api::policy;
 
 use crate::Client;
 
@@ -61,4 +62,52 @@ async fn openapi_is_valid_and_every_listed_operation_is_routed() {
     );
     // The same document is available to the CLI and tools without a server.
     assert_eq!(ruamjai_web::openapi().paths.paths.len(), paths.len());
+}
+
+/// Every operation of the API is in the policy table (and the table names no route that is
+/// gone), and the table's public routes are exactly those the document marks public.
+#[test]
+fn api_routes_are_all_in_the_policy_table() {
+    let doc = ruamjai_web::openapi();
+    let (missing, stale) = policy::unlisted(&doc);
+    assert!(
+        missing.is_empty(),
+        "routes without a policy rule: {missing:?}"
+    );
+    assert!(stale.is_empty(), "rules without a route: {stale:?}");
+    let json: serde_json::Value = serde_json::from_str(&doc.to_json().unwrap()).unwrap();
+    for (path, item) in json["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let rule = policy::rule_for(method, path).unwrap();
+            let documented_public = op["security"] == serde_json::json!([{}]);
+            assert_eq!(
+                documented_public,
+                rule.needs == policy::Needs::Public,
+                "{method} {path}: the document and the table disagree on who may call it"
+            );
+        }
+    }
+}
+
+/// The check above is not empty words: a route added without a rule is named by it.
+#[test]
+fn a_route_without_a_policy_rule_is_caught() {
+    use utoipa::openapi::path::{HttpMethod, Operation, PathItem};
+    let mut doc = ruamjai_web::openapi();
+    doc.paths.paths.insert(
+        "/persons/{id}/secret".into(),
+        PathItem::new(HttpMethod::Get, Operation::new()),
+    );
+    doc.paths.paths.get_mut("/persons/{id}").unwrap().patch = Some(Operation::new());
+    let (missing, stale) = policy::unlisted(&doc);
+    assert_eq!(
+        missing,
+        ["PATCH /persons/{id}", "GET /persons/{id}/secret"],
+        "both new operations are reported"
+    );
+    assert!(stale.is_empty());
+    // And a rule whose route is gone is reported too.
+    doc.paths.paths.remove("/zones");
+    let (_, stale) = policy::unlisted(&doc);
+    assert_eq!(stale, ["GET /zones"]);
 }

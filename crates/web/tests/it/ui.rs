@@ -125,6 +125,34 @@ async fn signed_in_answers_are_not_cached_and_https_is_kept(db: TestDb) {
     );
     let res = secure.get("/login").await;
     assert_eq!(res.headers["strict-transport-security"], "max-age=31536000");
+    // Behind HTTPS every cookie is Secure; the session and CSRF cookies are out of scripts' reach.
+    let mut set_cookies: Vec<String> = Vec::new();
+    let mut keep = |res: &crate::Res| {
+        set_cookies.extend(
+            res.headers
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned()),
+        )
+    };
+    keep(&res);
+    keep(&secure.login("admin@example.org").await);
+    keep(
+        &secure
+            .post_form("/lang", &[("lang", "en"), ("next", "/")])
+            .await,
+    );
+    for name in ["ruamjai_csrf=", "ruamjai_session=", "ruamjai_lang="] {
+        let cookie = set_cookies
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} set: {set_cookies:?}"));
+        assert!(cookie.contains("; Secure"), "{cookie}");
+        assert!(cookie.contains("SameSite="), "{cookie}");
+        if name != "ruamjai_lang=" {
+            assert!(cookie.contains("; HttpOnly"), "{cookie}");
+        }
+    }
 }
 
 async fn forms_without_csrf_token_are_refused(db: TestDb) {
