@@ -139,6 +139,14 @@ impl AreaCode {
         self.0.starts_with(&root.0)
     }
 
+    /// The codes of this subtree as a half-open range `[self, end)`: a code `c` lies within
+    /// this area exactly when `self <= c` and (if there is an end) `c < end`, compared byte-wise
+    /// (see [`prefix_upper_bound`]). Unlike `LIKE 'code%'`, a range is answered from an index
+    /// on both SQLite and PostgreSQL, whatever the collation.
+    pub fn subtree_range(&self) -> (&str, Option<String>) {
+        (&self.0, prefix_upper_bound(&self.0))
+    }
+
     /// The code of village number `no` (หมู่ที่ `no`, 1–99) of this subdistrict.
     pub fn village(&self, no: u8) -> Result<AreaCode, FieldError> {
         if self.level() != AreaLevel::Subdistrict {
@@ -168,6 +176,27 @@ impl From<AreaCode> for String {
     fn from(c: AreaCode) -> String {
         c.0
     }
+}
+
+/// The smallest digit string above every digit string that starts with `prefix`: the prefix
+/// with its trailing `9`s dropped and its last digit raised by one ("5501" → "5502",
+/// "5509" → "551", "5599" → "56"). `None` when there is none (an empty prefix or all nines:
+/// every code from `prefix` up starts with it).
+///
+/// For digit strings `c` and `p`, `c.starts_with(p)` holds exactly when `p <= c` and
+/// `c < prefix_upper_bound(p)`, byte-wise. The bound is itself made of digits, so the same
+/// holds under any collation that orders digits 0–9 and a prefix before its extensions, as
+/// every PostgreSQL locale does (a bound such as `"550:"` would not be safe there).
+pub fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    debug_assert!(
+        prefix.bytes().all(|b| b.is_ascii_digit()),
+        "area code prefixes are digits"
+    );
+    let kept = prefix.trim_end_matches('9');
+    let last = *kept.as_bytes().last()?;
+    let mut end = kept[..kept.len() - 1].to_owned();
+    end.push(char::from(last + 1));
+    Some(end)
 }
 
 /// Thailand's six geographic regions (ภาค), as in the Royal Institute's six-region system.
@@ -333,6 +362,88 @@ pub fn level_word_th(level: AreaLevel, code: &AreaCode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefix_upper_bound_raises_the_last_digit_below_the_nines() {
+        assert_eq!(prefix_upper_bound("5501").as_deref(), Some("5502"));
+        assert_eq!(prefix_upper_bound("5509").as_deref(), Some("551"));
+        assert_eq!(prefix_upper_bound("5599").as_deref(), Some("56"));
+        assert_eq!(prefix_upper_bound("55010101").as_deref(), Some("55010102"));
+        assert_eq!(prefix_upper_bound("0").as_deref(), Some("1"));
+        assert_eq!(prefix_upper_bound("8999").as_deref(), Some("9"));
+        assert_eq!(prefix_upper_bound("99"), None);
+        assert_eq!(prefix_upper_bound("9"), None);
+        assert_eq!(prefix_upper_bound(""), None);
+        let c = AreaCode::parse("5509").unwrap();
+        assert_eq!(c.subtree_range(), ("5509", Some("551".to_owned())));
+    }
+
+    /// `c` starts with `p` exactly when `p <= c < upper(p)` (no upper bound: always below).
+    fn in_range(c: &str, p: &str) -> bool {
+        p <= c && prefix_upper_bound(p).is_none_or(|u| c < u.as_str())
+    }
+
+    /// Every digit string of up to `n` digits (the empty one included).
+    fn all_digit_strings(n: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..n {
+            last = last
+                .iter()
+                .flat_map(|s| (b'0'..=b'9').map(move |d| format!("{s}{}", char::from(d))))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn a_prefix_range_holds_exactly_the_codes_that_start_with_it() {
+        // Exhaustive over short strings: every prefix of up to 3 digits against every code of
+        // up to 4 (nines and zeros at every position included).
+        let codes = all_digit_strings(4);
+        for p in all_digit_strings(3) {
+            for c in &codes {
+                assert_eq!(
+                    c.starts_with(&p),
+                    in_range(c, &p),
+                    "code {c:?}, prefix {p:?}"
+                );
+            }
+        }
+        // Random codes of area-code lengths, against random prefixes and against prefixes of
+        // themselves with digits changed to nines (a small xorshift: no dependency).
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        fn digits(n: usize, next: &mut impl FnMut() -> u64) -> String {
+            (0..n)
+                .map(|_| {
+                    // Nines are common, so runs of them (the interesting case) come up.
+                    let r = next() % 14;
+                    char::from(b'0' + u8::try_from(r.min(9)).expect("a digit"))
+                })
+                .collect()
+        }
+        for _ in 0..200_000 {
+            let c = digits((next() % 9) as usize, &mut next);
+            let p = if next() % 2 == 0 {
+                digits((next() % 9) as usize, &mut next)
+            } else {
+                let k = (next() as usize) % (c.len() + 1);
+                c[..k].to_owned()
+            };
+            assert_eq!(
+                c.starts_with(&p),
+                in_range(&c, &p),
+                "code {c:?}, prefix {p:?}"
+            );
+        }
+    }
 
     #[test]
     fn catalogue_has_every_province_district_and_subdistrict() {

@@ -137,18 +137,50 @@ pub struct ImportReport {
     pub dry_run: bool,
 }
 
+/// SQL condition: the code in `col` lies in the subtree of `root` (starts with its code).
+///
+/// Written as a range, `col >= '5501' AND col < '5502'`, not `col LIKE '5501%'`: neither SQLite
+/// (LIKE is case-insensitive, the column BINARY) nor PostgreSQL (outside the `C` collation)
+/// answers a prefix LIKE from the column's index, so every scoped query scanned the whole table.
+/// Codes are digit strings, so the range holds exactly the codes that start with `root`
+/// ([`AreaCode::subtree_range`]).
+pub(crate) fn within(col: impl ColumnTrait, root: &AreaCode) -> Condition {
+    let (start, end) = root.subtree_range();
+    let mut c = Condition::all().add(col.gte(start));
+    if let Some(end) = end {
+        c = c.add(col.lt(end));
+    }
+    c
+}
+
+/// SQL condition: the code in `col` lies in one of `roots`' subtrees (none: FALSE).
+pub(crate) fn within_any(col: impl ColumnTrait, roots: &[AreaCode]) -> Condition {
+    // An empty `any` renders as FALSE: nothing is reachable.
+    roots
+        .iter()
+        .fold(Condition::any(), |any, r| any.add(within(col, r)))
+}
+
 /// SQL condition: `code` is inside one of the scope's subtrees. `None` means everything.
 pub(crate) fn scope_condition(col: impl ColumnTrait, scope: &Scope) -> Option<Condition> {
     match scope {
         Scope::Everywhere => None,
-        Scope::Within(roots) => {
-            let mut any = Condition::any();
-            for r in roots {
-                any = any.add(col.starts_with(r.as_str()));
-            }
-            // An empty `any` renders as FALSE: nothing is reachable.
-            Some(any)
-        }
+        Scope::Within(roots) => Some(within_any(col, roots)),
+    }
+}
+
+/// The subtrees of `scope` that lie in `area`'s subtree (their intersection, as roots): `area`
+/// itself when the scope holds it, else the scope's roots below it (possibly none). Filtering
+/// on these alone selects the same rows as filtering on the scope and on the area, with one
+/// index range instead of two, so the narrower one is the one the database scans.
+pub(crate) fn scope_in_area(scope: &Scope, area: &AreaCode) -> Vec<AreaCode> {
+    match scope {
+        Scope::Within(roots) if !roots.iter().any(|r| area.is_within(r)) => roots
+            .iter()
+            .filter(|r| r.is_within(area))
+            .cloned()
+            .collect(),
+        _ => vec![area.clone()],
     }
 }
 
@@ -162,7 +194,7 @@ pub(crate) fn reach_condition(col: impl ColumnTrait + Copy, scope: &Scope) -> Op
     };
     let mut any = Condition::any();
     for r in roots {
-        any = any.add(col.starts_with(r.as_str()));
+        any = any.add(within(col, r));
         let above: Vec<String> = r
             .lineage()
             .into_iter()
@@ -245,7 +277,7 @@ impl Store {
     ) -> Result<Vec<AreaCode>> {
         let mut q = Areas::find()
             .filter(Column::Level.eq(level.as_str()))
-            .filter(Column::Code.starts_with(root.as_str()));
+            .filter(within(Column::Code, root));
         if let Some(c) = scope_condition(Column::Code, &actor.scope(Operation::ViewAreas)) {
             q = q.filter(c);
         }
@@ -546,5 +578,59 @@ impl Store {
         audit::append(&txn, village_audit(&code, Some(actor), meta)).await?;
         txn.commit().await?;
         Ok(model.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait};
+
+    fn code(s: &str) -> AreaCode {
+        AreaCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn subtree_filters_are_ranges_not_like() {
+        let scope = Scope::Within(vec![code("5509"), code("550101"), code("99")]);
+        let q = Areas::find().filter(scope_condition(Column::Code, &scope).unwrap());
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = q.build(backend).to_string();
+            assert!(!sql.contains("LIKE"), "{sql}");
+            for part in [
+                r#""areas"."code" >= '5509' AND "areas"."code" < '551'"#,
+                r#""areas"."code" >= '550101' AND "areas"."code" < '550102'"#,
+                r#"OR "areas"."code" >= '99'"#,
+            ] {
+                assert!(sql.contains(part), "{part} in {sql}");
+            }
+        }
+        // No roots: nothing.
+        let none =
+            Areas::find().filter(scope_condition(Column::Code, &Scope::Within(vec![])).unwrap());
+        assert!(none.build(DbBackend::Sqlite).to_string().contains("FALSE"));
+    }
+
+    #[test]
+    fn a_scope_narrowed_to_an_area_is_their_intersection() {
+        let within = |roots: &[&str]| Scope::Within(roots.iter().map(|r| code(r)).collect());
+        let narrowed = |scope: &Scope, area: &str| {
+            scope_in_area(scope, &code(area))
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(narrowed(&Scope::Everywhere, "5501"), ["5501"]);
+        let district = within(&["5501"]);
+        assert_eq!(narrowed(&district, "55"), ["5501"]);
+        assert_eq!(narrowed(&district, "5501"), ["5501"]);
+        assert_eq!(narrowed(&district, "550101"), ["550101"]);
+        assert!(narrowed(&district, "5502").is_empty());
+        assert!(narrowed(&district, "56").is_empty());
+        let two = within(&["550101", "5502"]);
+        assert_eq!(narrowed(&two, "55"), ["550101", "5502"]);
+        assert_eq!(narrowed(&two, "5501"), ["550101"]);
+        assert_eq!(narrowed(&two, "550201"), ["550201"]);
+        assert!(narrowed(&within(&[]), "55").is_empty());
     }
 }

@@ -424,6 +424,11 @@ impl Store {
         meta: &RequestMeta,
     ) -> Result<Attempt> {
         let txn = self.db.begin().await?;
+        if input.adl.is_some() {
+            // An assessment may change the person's categories: one such sync per person at a
+            // time (see `lock_person`), and the person read below is the current row.
+            Self::lock_person(&txn, sub.person_id).await?;
+        }
         let person = self.visitable_person(&txn, actor, sub.person_id).await?;
         let village = village_of(&person);
         let now = Utc::now();

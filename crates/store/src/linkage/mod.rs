@@ -1143,8 +1143,10 @@ impl Store {
         let merged = am.update(&txn).await?;
         let after_s = keys_now(&txn, &survivor, today).await?;
         let after_m = keys_now(&txn, &merged, today).await?;
-        adjust_keys(&txn, &village_of(&survivor), &before_s, &after_s).await?;
-        adjust_keys(&txn, &village_of(&merged), &[], &after_m).await?;
+        let mut changes = counts::CountChanges::default();
+        adjust_keys(&mut changes, &village_of(&survivor), &before_s, &after_s);
+        adjust_keys(&mut changes, &village_of(&merged), &[], &after_m);
+        changes.apply(&txn).await?;
         if let Some(rid) = m.review_id
             && let Some(r) = link_reviews::Entity::find_by_id(rid).one(&txn).await?
         {
@@ -1462,12 +1464,14 @@ async fn keys_now(
     Ok(count_keys(&p.status, birth_of(p), &cats, today))
 }
 
-async fn adjust_keys(
-    conn: &impl ConnectionTrait,
+/// Gather the count changes from `before` to `after` (written by one `apply` per transaction:
+/// one lock order on the shared cache rows, see `counts::CountChanges`).
+fn adjust_keys(
+    changes: &mut counts::CountChanges,
     village: &AreaCode,
     before: &[&str],
     after: &[&str],
-) -> Result<()> {
+) {
     let gone: Vec<&str> = before
         .iter()
         .filter(|k| !after.contains(k))
@@ -1478,13 +1482,8 @@ async fn adjust_keys(
         .filter(|k| !before.contains(k))
         .copied()
         .collect();
-    if !gone.is_empty() {
-        counts::adjust(conn, village, &gone, -1).await?;
-    }
-    if !new.is_empty() {
-        counts::adjust(conn, village, &new, 1).await?;
-    }
-    Ok(())
+    changes.add(village, &gone, -1);
+    changes.add(village, &new, 1);
 }
 
 /// Merge `merged` into `survivor` inside the caller's transaction: move its links (writing down
@@ -1547,8 +1546,10 @@ async fn merge_rows(
     am.updated_by = Set(Some(actor.user_id));
     am.update(conn).await?;
     let after_s = keys_now(conn, survivor, today).await?;
-    adjust_keys(conn, &village_of(survivor), &before_s, &after_s).await?;
-    adjust_keys(conn, &village_of(merged), &before_m, &[]).await?;
+    let mut changes = counts::CountChanges::default();
+    adjust_keys(&mut changes, &village_of(survivor), &before_s, &after_s);
+    adjust_keys(&mut changes, &village_of(merged), &before_m, &[]);
+    changes.apply(conn).await?;
     let m = person_merges::ActiveModel {
         survivor_id: Set(survivor.id),
         merged_id: Set(merged.id),

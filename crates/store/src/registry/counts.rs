@@ -46,20 +46,47 @@ fn lineage_rows(village: &AreaCode) -> Vec<(String, Option<String>)> {
 }
 
 /// Add `delta` to each key's count at every level above and including `village`.
+///
+/// At most one count write per transaction: a transaction that changes several counts
+/// gathers them in one [`CountChanges`] and applies that once (see there why).
 pub(crate) async fn adjust(
     conn: &impl ConnectionTrait,
     village: &AreaCode,
     keys: &[&str],
     delta: i64,
 ) -> Result<()> {
-    if keys.is_empty() || delta == 0 {
-        return Ok(());
+    let mut changes = CountChanges::default();
+    changes.add(village, keys, delta);
+    changes.apply(conn).await
+}
+
+/// The count changes of one transaction, written together by [`CountChanges::apply`].
+///
+/// Why together: the cache rows of the nation, a province and a district are shared by every
+/// write below them, and an upsert locks each row it touches until the commit. Two
+/// transactions that wrote their changes in separate statements (one takes `homebound` off a
+/// person and then adds `bedridden`, the other the reverse) locked the same rows in opposite
+/// orders and deadlocked on PostgreSQL. Applied at once, the changes are merged per row and
+/// written in one global order, (area code, key), so every transaction takes those locks in the
+/// same order and none can wait for another that waits for it.
+#[derive(Debug, Default)]
+pub(crate) struct CountChanges(HashMap<(AreaCode, String), i64>);
+
+impl CountChanges {
+    /// Add `delta` to each key's count at every level above and including `village`.
+    pub(crate) fn add(&mut self, village: &AreaCode, keys: &[&str], delta: i64) {
+        for k in keys {
+            *self
+                .0
+                .entry((village.clone(), (*k).to_owned()))
+                .or_default() += delta;
+        }
     }
-    let mut deltas = HashMap::new();
-    for k in keys {
-        deltas.insert((village.clone(), (*k).to_owned()), delta);
+
+    /// Write the changes (rows whose changes cancel out are not touched).
+    pub(crate) async fn apply(self, conn: &impl ConnectionTrait) -> Result<()> {
+        apply_deltas(conn, self.0).await
     }
-    apply_deltas(conn, deltas).await
 }
 
 /// Apply many (village, key) → delta changes at every level, in a few statements.
@@ -74,7 +101,8 @@ pub(crate) async fn apply_deltas(
 }
 
 /// The statements [`apply_deltas`] runs: per-village changes summed up the area tree, added to
-/// the cache 500 rows at a time.
+/// the cache 500 rows at a time, in (area code, key) order: the one order in which every
+/// transaction locks the cache rows (see [`CountChanges`]).
 pub(crate) fn delta_statements(
     backend: DbBackend,
     deltas: HashMap<(AreaCode, String), i64>,

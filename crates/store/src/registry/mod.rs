@@ -40,7 +40,7 @@ pub use import::{
 };
 pub use verify::{Attestation, Consent, ConsentInput};
 
-use crate::areas::{Area, scope_condition};
+use crate::areas::{self, Area, scope_condition};
 use crate::audit::{self, NewEntry};
 use crate::{Result, Store, StoreError};
 use entity::{households, idempotency_keys, person_categories, persons};
@@ -371,6 +371,8 @@ impl Store {
             .into_iter()
             .filter(|c| ADL.contains(c) && *c != category)
             .collect();
+        // Off and on in one count write (one lock order on the shared rows: see CountChanges).
+        let mut changes = counts::CountChanges::default();
         if !stale.is_empty() {
             person_categories::Entity::delete_many()
                 .filter(person_categories::Column::PersonId.eq(p.id))
@@ -382,7 +384,7 @@ impl Store {
                 .await?;
             if active {
                 let keys: Vec<&str> = stale.iter().map(|c| c.as_str()).collect();
-                counts::adjust(conn, &village, &keys, -1).await?;
+                changes.add(&village, &keys, -1);
             }
         }
         let input = CategoryInput {
@@ -394,9 +396,29 @@ impl Store {
         };
         Self::insert_category(conn, actor, p.id, &input).await?;
         if active {
-            counts::adjust(conn, &village, &[category.as_str()], 1).await?;
+            changes.add(&village, &[category.as_str()], 1);
         }
+        changes.apply(conn).await?;
         Ok(true)
+    }
+
+    /// Lock a person's row until the end of the transaction (`SELECT … FOR NO KEY UPDATE` on
+    /// PostgreSQL). Every transaction that reads a person's
+    /// categories to change them takes this lock first, so two of them for the same person
+    /// (two visits synced at once, a visit and an edit) run one after the other: otherwise both
+    /// read "no `homebound`", both insert it, and the second fails on the primary key (or a
+    /// person ends up with two ADL categories and the counts drift).
+    ///
+    /// `NO KEY UPDATE`, not `UPDATE`: inserting a row that refers to the person (a visit) takes
+    /// a `KEY SHARE` lock on it, which `FOR UPDATE` would wait for; two syncs that had each
+    /// inserted their visit would then wait for each other. SQLite writes one transaction
+    /// at a time, so there is nothing to lock, and sea-query writes no lock clause for it.
+    pub(crate) async fn lock_person(conn: &impl ConnectionTrait, id: i64) -> Result<()> {
+        persons::Entity::find_by_id(id)
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+            .one(conn)
+            .await?;
+        Ok(())
     }
 
     /// The person row for a change: `NotFound` outside view scope, `Forbidden` when the caller
@@ -865,14 +887,16 @@ impl Store {
         q: &PersonQuery,
     ) -> sea_orm::Select<persons::Entity> {
         let mut s = persons::Entity::find();
-        if let Some(c) = scope_condition(
-            persons::Column::VillageCode,
-            &actor.scope(Operation::ViewPersons),
-        ) {
-            s = s.filter(c);
-        }
+        let scope = actor.scope(Operation::ViewPersons);
+        // Scope and area as one set of index ranges (their intersection), so the database
+        // reads only the narrower subtree from `persons_village`.
         if let Some(a) = &q.area {
-            s = s.filter(persons::Column::VillageCode.starts_with(a.as_str()));
+            s = s.filter(areas::within_any(
+                persons::Column::VillageCode,
+                &areas::scope_in_area(&scope, a),
+            ));
+        } else if let Some(c) = scope_condition(persons::Column::VillageCode, &scope) {
+            s = s.filter(c);
         }
         if !q.include_inactive {
             s = s.filter(persons::Column::Status.eq(PersonStatus::Active.as_str()));
@@ -985,6 +1009,9 @@ impl Store {
         meta: &RequestMeta,
     ) -> Result<()> {
         let txn = self.db.begin().await?;
+        // Locked first: a sync changing the person's ADL category meanwhile would make the
+        // counts below (from the categories read now) wrong.
+        Self::lock_person(&txn, id).await?;
         let old = self.editable_person(&txn, actor, id).await?;
         if old.version != version {
             return Err(FieldError::new("version", "stale").into());
@@ -995,13 +1022,14 @@ impl Store {
         }
         let cats = Self::all_categories(&txn, id).await?;
         let t = today();
-        counts::adjust(
-            &txn,
+        // Out of the old counts and into the new ones in one write, after the update (one lock
+        // order on the shared rows: see CountChanges).
+        let mut changes = counts::CountChanges::default();
+        changes.add(
             &old_village,
             &count_keys(&old.status, birth_of(&old), &cats, t),
             -1,
-        )
-        .await?;
+        );
         let household_id = match &input.house_number {
             Some(h) => Some(Self::household_for(&txn, &input.village, h, input.location).await?),
             None => None,
@@ -1049,13 +1077,12 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        counts::adjust(
-            &txn,
+        changes.add(
             &input.village,
             &count_keys(input.status.as_str(), input.birth, &cats, t),
             1,
-        )
-        .await?;
+        );
+        changes.apply(&txn).await?;
         audit::append(
             &txn,
             NewEntry::by(actor, AuditAction::PersonUpdate, meta)
@@ -1080,6 +1107,7 @@ impl Store {
         meta: &RequestMeta,
     ) -> Result<()> {
         let txn = self.db.begin().await?;
+        Self::lock_person(&txn, person_id).await?;
         let p = self.editable_person(&txn, actor, person_id).await?;
         let village = village_of(&p);
         Self::check_sensitive(actor, &village, std::slice::from_ref(&c))?;
@@ -1128,6 +1156,7 @@ impl Store {
         meta: &RequestMeta,
     ) -> Result<()> {
         let txn = self.db.begin().await?;
+        Self::lock_person(&txn, person_id).await?;
         let p = self.editable_person(&txn, actor, person_id).await?;
         let village = village_of(&p);
         if category.is_sensitive() && !actor.can(Operation::ViewSensitive, &village) {

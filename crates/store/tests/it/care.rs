@@ -20,6 +20,8 @@ both!(
     operators_reach_only_their_persons_and_photos,
     plans_keep_their_history_and_groups_share_persons,
     racing_edits_one_wins_the_others_wait_for_review,
+    opposite_adl_moves_neither_deadlock_nor_drift,
+    racing_assessments_of_one_person_leave_one_category,
 );
 
 fn meta() -> RequestMeta {
@@ -581,4 +583,189 @@ async fn racing_edits_one_wins_the_others_wait_for_review(db: TestDb) {
     let v = s.visits_of(&admin, p, &meta()).await.unwrap();
     assert_eq!(v[0].version, 2);
     assert_eq!(s.conflicts(&admin).await.unwrap().len(), 4);
+}
+
+const ADL: [Category; 3] = [
+    Category::SociallyActive,
+    Category::Homebound,
+    Category::Bedridden,
+];
+
+/// The count cache as stored, then as rebuilt from the persons table: they must agree.
+async fn counts_and_recount(s: &Store) -> (Vec<(String, String, i64)>, Vec<(String, String, i64)>) {
+    async fn rows(s: &Store) -> Vec<(String, String, i64)> {
+        use sea_orm::ConnectionTrait;
+        let raw = s.raw();
+        let stmt = sea_orm::Statement::from_string(
+            raw.get_database_backend(),
+            "SELECT area_code, category, n FROM area_counts WHERE n <> 0 \
+             ORDER BY area_code, category"
+                .to_owned(),
+        );
+        raw.query_all_raw(stmt)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get_by_index::<String>(0).unwrap(),
+                    r.try_get_by_index::<String>(1).unwrap(),
+                    r.try_get_by_index::<i64>(2).unwrap(),
+                )
+            })
+            .collect()
+    }
+    let live = rows(s).await;
+    s.refresh_counts().await.unwrap();
+    (live, rows(s).await)
+}
+
+/// The country's count of a category.
+fn national(rows: &[(String, String, i64)], c: Category) -> i64 {
+    rows.iter()
+        .find(|(a, k, _)| a.is_empty() && k == c.as_str())
+        .map_or(0, |r| r.2)
+}
+
+/// Many syncs at once, each moving a person between bedridden and home-bound, half of them one
+/// way while the other half go the other way: every move touches the same cache rows (the
+/// country, province, district and subdistrict of each category). Written as "take one off,
+/// then add the other" in two statements, these deadlocked on PostgreSQL.
+async fn opposite_adl_moves_neither_deadlock_nor_drift(db: TestDb) {
+    const TASKS: usize = 8;
+    const ROUNDS: usize = 20;
+    let s = &db.store;
+    villages(s).await;
+    let (_, admin) = user_with_role(s, "admin@example.org", Role::Admin, None).await;
+    let (_, op) = user_with_role(s, "op@example.org", Role::Operator, Some("550101")).await;
+    let mut persons = Vec::new();
+    for k in 0..TASKS {
+        let village = if k % 2 == 0 { "55010101" } else { "55010102" };
+        persons.push(person(s, &admin, &format!("ย้าย{k}"), village).await);
+    }
+    // Score 0 on every item is bedridden (total 0), 1 is home-bound (total 10). Half start
+    // bedridden and half home-bound, and each sync flips its person, so at every moment about
+    // half the moves go one way and half the other.
+    let score = |k: usize, round: usize| u8::from((k + round) % 2 == 1);
+    for (k, p) in persons.iter().enumerate() {
+        let sub = new_visit(
+            &format!("adl-move-{k:02}-start"),
+            *p,
+            form("", Some(score(k, 0))),
+        );
+        s.sync_visit(&op, &sub, &meta()).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for (k, p) in persons.iter().copied().enumerate() {
+        let (s, op) = (s.clone(), op.clone());
+        tasks.push(tokio::spawn(async move {
+            for round in 1..=ROUNDS {
+                let sub = new_visit(
+                    &format!("adl-move-{k:02}-{round:03}"),
+                    p,
+                    form("", Some(score(k, round))),
+                );
+                let r = s
+                    .sync_visit(&op, &sub, &RequestMeta::default())
+                    .await
+                    .unwrap_or_else(|e| panic!("person {k}, round {round}: {e}"));
+                assert_eq!(r.status, SyncStatus::Applied, "person {k}, round {round}");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for (k, p) in persons.iter().enumerate() {
+        let adl: Vec<Category> = categories(s, &admin, *p)
+            .await
+            .into_iter()
+            .filter(|c| ADL.contains(c))
+            .collect();
+        let last = if score(k, ROUNDS) == 0 {
+            Category::Bedridden
+        } else {
+            Category::Homebound
+        };
+        assert_eq!(adl, [last], "person {k}");
+    }
+    let (live, rebuilt) = counts_and_recount(s).await;
+    assert_eq!(live, rebuilt, "the count cache matches a recount");
+    assert_eq!(
+        national(&live, Category::Bedridden) + national(&live, Category::Homebound),
+        TASKS as i64
+    );
+}
+
+/// Several visits to one person, each with an assessment, synced at the same moment (a
+/// volunteer and a nurse, or a phone's queue sent over two connections): all apply, the person
+/// keeps exactly one ADL category, that of the latest assessment, and the counts stay right.
+/// Both reading "no home-bound yet" and both inserting it was a duplicate key on PostgreSQL.
+async fn racing_assessments_of_one_person_leave_one_category(db: TestDb) {
+    const AT_ONCE: usize = 8;
+    let s = &db.store;
+    villages(s).await;
+    let (_, admin) = user_with_role(s, "admin@example.org", Role::Admin, None).await;
+    let (_, op) = user_with_role(s, "op@example.org", Role::Operator, Some("55010101")).await;
+    let p = person(s, &admin, "พร้อมกัน", "55010101").await;
+    let other = person(s, &admin, "ข้างบ้าน", "55010101").await;
+    s.sync_visit(
+        &op,
+        &new_visit("racing-other-0001", other, form("", Some(0))),
+        &meta(),
+    )
+    .await
+    .unwrap();
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    // Per round, each visit's score: all the same (the duplicate key), or mixed (the latest
+    // assessment wins, whatever order they commit in). 0 is bedridden, 1 home-bound, 3
+    // (capped at each item's maximum) socially active.
+    let rounds: [[u8; AT_ONCE]; 4] = [
+        [1; AT_ONCE],
+        [0, 1, 3, 0, 1, 3, 0, 1],
+        [0; AT_ONCE],
+        [3, 1, 0, 3, 1, 0, 1, 3],
+    ];
+    for (round, scores) in rounds.iter().enumerate() {
+        let mut tasks = Vec::new();
+        for (k, sc) in scores.iter().copied().enumerate() {
+            let (s, op) = (s.clone(), op.clone());
+            let mut f = form("", Some(sc));
+            // Distinct times, later with every round and every k.
+            f.visited_at =
+                (start + chrono::Duration::seconds((round * 100 + k) as i64)).to_rfc3339();
+            let sub = new_visit(&format!("racing-{round}-{k:04}"), p, f);
+            tasks.push(tokio::spawn(async move {
+                s.sync_visit(&op, &sub, &RequestMeta::default()).await
+            }));
+        }
+        for (k, t) in tasks.into_iter().enumerate() {
+            let r = t
+                .await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("round {round}, visit {k}: {e}"));
+            assert_eq!(r.status, SyncStatus::Applied, "round {round}, visit {k}");
+        }
+        let adl: Vec<Category> = categories(s, &admin, p)
+            .await
+            .into_iter()
+            .filter(|c| ADL.contains(c))
+            .collect();
+        let latest = match scores[AT_ONCE - 1] {
+            0 => Category::Bedridden,
+            1 => Category::Homebound,
+            _ => Category::SociallyActive,
+        };
+        assert_eq!(adl, [latest], "round {round}");
+        let (live, rebuilt) = counts_and_recount(s).await;
+        assert_eq!(
+            live, rebuilt,
+            "round {round}: the count cache matches a recount"
+        );
+        assert_eq!(
+            ADL.iter().map(|c| national(&live, *c)).sum::<i64>(),
+            2,
+            "round {round}"
+        );
+    }
 }

@@ -29,6 +29,7 @@ both!(
     counts_follow_writes_and_match_a_rebuild,
     public_counts_are_suppressed,
     stale_edits_are_refused,
+    area_filters_select_exactly_the_subtree,
 );
 
 const NO_PROGRESS: &(dyn Fn(&'static str, usize, usize) + Sync) = &|_, _, _| {};
@@ -1160,4 +1161,96 @@ async fn an_unreadable_file_imports_nothing(db: TestDb) {
     assert_eq!(r.errors[0].errors[0].code, "file_unreadable");
     assert_eq!(s.count_persons().await.unwrap(), 0);
     assert_eq!(count_rows(s, "SELECT COUNT(*) FROM imports").await, 0);
+}
+
+/// Area filters are index ranges (`code >= '5509' AND code < '551'`), not `LIKE '5509%'`: they
+/// must select exactly the codes that start with the area's, also where the range's end is
+/// made by dropping nines (5509 → 551, 550909 → 55091, 55010999 → 55011), alone and together
+/// with a caller's scope.
+async fn area_filters_select_exactly_the_subtree(db: TestDb) {
+    let s = &db.store;
+    let a = admin(s).await;
+    let cli = Actor::command_line();
+    let places = [
+        ("550101", 1),
+        ("550108", 99),
+        ("550109", 1),
+        ("550109", 99),
+        ("550116", 1),
+        ("550901", 1),
+        ("550909", 9),
+        ("550909", 99),
+        ("551001", 1),
+    ];
+    let mut people = Vec::new();
+    for (k, (sub, no)) in places.into_iter().enumerate() {
+        let village = s
+            .create_village(
+                &cli,
+                &code(sub),
+                NewVillage {
+                    village_no: no,
+                    name_th: format!("บ้านทดสอบ {no}"),
+                    name_en: String::new(),
+                },
+                &meta(),
+            )
+            .await
+            .unwrap();
+        let village = village.code.to_string();
+        let id = s
+            .create_person(
+                &a,
+                person(&format!("คนที่{k}"), "ทดสอบ", &village),
+                vec![],
+                None,
+                &meta(),
+            )
+            .await
+            .unwrap();
+        people.push((village, id));
+    }
+    let (_, staff) = user_with_role(s, "staff@example.org", Role::Staff, Some("5509")).await;
+    let search = |actor: Actor, area: Option<&'static str>| async move {
+        let q = PersonQuery {
+            area: area.map(code),
+            limit: 200,
+            ..Default::default()
+        };
+        let page = s.search_persons(&actor, &q, &meta()).await.unwrap();
+        let mut ids: Vec<i64> = page.items.iter().map(|p| p.id).collect();
+        ids.sort();
+        assert_eq!(page.total, ids.len() as u64);
+        ids
+    };
+    let expected = |area: &str, scope: &str| {
+        let mut ids: Vec<i64> = people
+            .iter()
+            .filter(|(v, _)| v.starts_with(area) && v.starts_with(scope))
+            .map(|(_, id)| *id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    for area in [
+        "55", "5501", "550108", "55010899", "550109", "55010901", "55010999", "550116", "5509",
+        "550901", "550909", "55090909", "55090999", "5510", "551001", "5502",
+    ] {
+        let everywhere = search(a.clone(), Some(area)).await;
+        assert_eq!(everywhere, expected(area, ""), "area {area}");
+        // With the scope 5509: the area inside it, around it, or beside it.
+        let scoped = search(staff.clone(), Some(area)).await;
+        assert_eq!(scoped, expected(area, "5509"), "area {area} within 5509");
+    }
+    assert_eq!(search(staff.clone(), None).await, expected("", "5509"));
+    assert_eq!(search(a.clone(), None).await, expected("", ""));
+    assert_eq!(
+        s.area_codes_under(&a, &code("5509"), ruamjai_domain::areas::AreaLevel::Village)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>(),
+        ["55090101", "55090909", "55090999"]
+    );
 }
