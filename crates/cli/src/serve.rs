@@ -93,14 +93,18 @@ async fn first_admin(store: &Store, email: Option<&str>, base_url: &str) -> anyh
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot create the first administrator: {e}"))?;
             if has_password {
-                eprintln!("First administrator created: {}", made.user.email);
+                // Standard error is the server's log: the account's id, never its e-mail.
+                eprintln!(
+                    "First administrator created (user {}): sign in with the e-mail given to --admin-email",
+                    made.user.id
+                );
             } else {
                 let secret = store
                     .create_setup_token(SetupPurpose::SetPassword, Some(made.user.id), ttl)
                     .await?;
                 eprintln!(
-                    "First administrator {} created. Choose the password (link valid 24 hours, once):\n  {base_url}/setup/{secret}",
-                    made.user.email
+                    "First administrator created (user {}). Choose the password (link valid 24 hours, once):\n  {base_url}/setup/{secret}",
+                    made.user.id
                 );
             }
         }
