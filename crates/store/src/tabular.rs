@@ -416,6 +416,20 @@ fn read_csv_table(bytes: &[u8], max_rows: usize) -> Result<Table, TableError> {
 /// Decode a whole CSV file to UTF-8 text: UTF-16 by its BOM, UTF-8 (BOM stripped), or else
 /// Windows-874.
 fn decode_text(bytes: &[u8]) -> Result<String, TableError> {
+    if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
+        // UTF-8 by its mark: invalid bytes are an error on their line, never replaced (a name
+        // with U+FFFD in it would be stored as typed), as the streaming reader answers.
+        return match std::str::from_utf8(rest) {
+            Ok(text) => Ok(text.to_owned()),
+            Err(e) => Err(TableError::Csv {
+                line: 1 + rest[..e.valid_up_to()]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count(),
+                message: "invalid UTF-8".to_owned(),
+            }),
+        };
+    }
     if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         return Ok(text.into_owned());
@@ -516,9 +530,9 @@ impl<R: Read> Read for LineTracker<R> {
 /// A reader that turns CSV bytes into UTF-8 on the fly.
 ///
 /// ASCII passes straight through (it is the same in every encoding we accept). At the first
-/// non-ASCII (or NUL) byte, up to 64 KiB from there are buffered and looked at: a UTF-8 BOM at
-/// the very start is dropped and UTF-8 kept; a UTF-16 BOM at the start selects UTF-16; NUL bytes
-/// mean the input is not text; valid UTF-8 is passed through; anything else is decoded as
+/// non-ASCII (or NUL) byte, up to 64 KiB from there are buffered and looked at: a UTF-16 BOM at
+/// the start selects UTF-16; a UTF-8 BOM at the very start is dropped and UTF-8 kept; NUL bytes
+/// mean the input is not text (with or without a UTF-8 BOM); valid UTF-8 is passed through; anything else is decoded as
 /// Windows-874.
 struct DecodingReader<R> {
     state: Decoding<R>,
@@ -561,19 +575,21 @@ impl<R: Read> DecodingReader<R> {
             self.state = Decoding::Transcoding(decoder);
             return Ok(());
         }
-        if at_start && window.starts_with(UTF8_BOM) {
+        let had_bom = at_start && window.starts_with(UTF8_BOM);
+        if had_bom {
             window.drain(..UTF8_BOM.len());
-            self.state = Decoding::Utf8(Cursor::new(window).chain(inner));
-            return Ok(());
         }
         if window.contains(&0) {
             return Err(not_text());
         }
-        let utf8 = match std::str::from_utf8(&window) {
-            Ok(_) => true,
-            // A character cut by the end of a full window is fine.
-            Err(e) => e.error_len().is_none() && full,
-        };
+        // After a UTF-8 byte order mark the text is UTF-8, whatever follows (invalid bytes are
+        // then the CSV reader's "invalid UTF-8" on their line, as for the whole-file reader).
+        let utf8 = had_bom
+            || match std::str::from_utf8(&window) {
+                Ok(_) => true,
+                // A character cut by the end of a full window is fine.
+                Err(e) => e.error_len().is_none() && full,
+            };
         self.state = if utf8 {
             Decoding::Utf8(Cursor::new(window).chain(inner))
         } else {
@@ -627,12 +643,25 @@ fn read_workbook(bytes: &[u8], max_rows: usize) -> Result<Table, TableError> {
         first_sheet(&mut book)?
     } else {
         match calamine::open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes)) {
-            Ok(mut book) => first_sheet(&mut book)?,
+            Ok(mut book) => {
+                let name = first_sheet_name(&book)?;
+                let cells = match book.worksheet_cells_reader(&name) {
+                    Ok(mut reader) => sparse_cells(|| reader.next_cell())?,
+                    // As calamine's own `worksheet_range` answers it: no cells.
+                    Err(calamine::XlsxError::NotAWorksheet(_)) => Vec::new(),
+                    Err(e) => return Err(xe(e)),
+                };
+                Range::from_sparse(cells)
+            }
             Err(xlsx_error) => {
                 if let Ok(mut book) =
                     calamine::open_workbook_from_rs::<Xlsb<_>, _>(Cursor::new(bytes))
                 {
-                    first_sheet(&mut book)?
+                    let name = first_sheet_name(&book)?;
+                    let mut reader = book.worksheet_cells_reader(&name).map_err(xe)?;
+                    Range::from_sparse(sparse_cells(|| reader.next_cell())?)
+                } else if let Some(problem) = ods_problem(bytes) {
+                    return Err(TableError::Xlsx(problem));
                 } else if let Ok(mut book) =
                     calamine::open_workbook_from_rs::<Ods<_>, _>(Cursor::new(bytes))
                 {
@@ -657,14 +686,165 @@ where
     W: Reader<RS>,
     W::Error: Display,
 {
+    let name = first_sheet_name(book)?;
+    book.worksheet_range(&name).map_err(xe)
+}
+
+/// The name of the first visible worksheet (or of the first worksheet if all are hidden).
+fn first_sheet_name<RS, W>(book: &W) -> Result<String, TableError>
+where
+    RS: Read + io::Seek,
+    W: Reader<RS>,
+{
     let sheets = book.sheets_metadata();
     let worksheets = || sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
-    let name = worksheets()
+    worksheets()
         .find(|s| s.visible == SheetVisible::Visible)
         .or_else(|| worksheets().next())
         .map(|s| s.name.clone())
-        .ok_or(TableError::Empty)?;
-    book.worksheet_range(&name).map_err(xe)
+        .ok_or(TableError::Empty)
+}
+
+/// Why calamine must not read `bytes`, an ODS, if it must not. calamine 0.38 reads every table
+/// of an ODS when it opens it, and on some small files it never stops or takes unbounded memory:
+/// a `table:table` left open is read forever (its table loop does not stop at the end of the
+/// file); a `text:s` element stands for `text:c` spaces, all written out; repeated rows and
+/// columns are laid out in full, up to 100 million cells. So `content.xml` is read once first,
+/// as calamine reads it, and refused for any of these. Anything else wrong is left for calamine
+/// to report.
+fn ods_problem(bytes: &[u8]) -> Option<String> {
+    use quick_xml::events::{BytesStart, Event};
+    // calamine's own caps on repeated rows (per table) and columns (per row).
+    const MAX_ROWS: u64 = 1_048_576;
+    const MAX_COLUMNS: u64 = 16_384;
+    /// The most spaces `text:s` elements may stand for, in all.
+    const MAX_SPACES: u64 = 1 << 20;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let content = zip.by_name("content.xml").ok()?;
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(content));
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    // An attribute as a count, as calamine reads it (unparsable: calamine reports it).
+    let count = |e: &BytesStart, key: &str| -> u64 {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key)
+            .and_then(|a| quick_xml::escape::unescape(&a.value).ok()?.parse().ok())
+            .unwrap_or(1)
+    };
+    // A cell calamine keeps (a value, text or a formula); only those widen the used area.
+    let kept = |e: &BytesStart| {
+        e.attributes().flatten().any(|a| match a.key.as_ref() {
+            "office:value"
+            | "office:string-value"
+            | "office:date-value"
+            | "office:time-value"
+            | "office:boolean-value"
+            | "table:formula" => true,
+            "office:value-type" => a.value == "string",
+            _ => false,
+        })
+    };
+    let mut buf = Vec::new();
+    let mut in_table = false;
+    let mut spaces = 0u64;
+    // All tables' used areas so far, in cells.
+    let mut area = 0u64;
+    // The table being read: its rows so far, the rows from its first kept cell to its last, and
+    // the widest row up to its last kept cell; the row being read: its first row, its columns
+    // so far and up to its last kept cell.
+    let (mut rows, mut used_rows, mut width) = (0u64, None::<(u64, u64)>, 0u64);
+    let (mut row_start, mut cols, mut row_width) = (0u64, 0u64, 0u64);
+    loop {
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => match e.name().as_ref() {
+                "table:table" => {
+                    in_table = true;
+                    // A table may start inside a row of another (broken files do that): the row
+                    // being read starts again too, so its first row is never past `rows`.
+                    (rows, used_rows, width) = (0, None, 0);
+                    (row_start, cols, row_width) = (0, 0, 0);
+                }
+                "table:table-row" if in_table => {
+                    row_start = rows;
+                    rows += count(&e, "table:number-rows-repeated").min(MAX_ROWS - rows);
+                    (cols, row_width) = (0, 0);
+                }
+                "table:table-cell" | "table:covered-table-cell" if in_table => {
+                    cols += count(&e, "table:number-columns-repeated").min(MAX_COLUMNS - cols);
+                    if kept(&e) {
+                        row_width = cols;
+                    }
+                }
+                "text:s" => {
+                    spaces = spaces.saturating_add(count(&e, "text:c"));
+                    if spaces > MAX_SPACES {
+                        return Some(format!("over {MAX_SPACES} repeated spaces"));
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::End(e)) => match e.name().as_ref() {
+                "table:table" => {
+                    in_table = false;
+                    area += used_rows.map_or(0, |(first, end)| (end - first) * width);
+                }
+                "table:table-row" if in_table && row_width > 0 => {
+                    used_rows = Some((used_rows.map_or(row_start, |(first, _)| first), rows));
+                    width = width.max(row_width);
+                    let table = used_rows.map_or(0, |(first, end)| (end - first) * width);
+                    if area + table > MAX_SHEET_CELLS {
+                        return Some(format!(
+                            "the sheet's used area is too large: over {MAX_SHEET_CELLS} cells"
+                        ));
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) => return in_table.then(|| "a table is not closed".to_owned()),
+            Err(_) => return None,
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
+}
+
+/// The most cells the used area of a worksheet may span (rows × columns from its first to its
+/// last non-empty cell, blanks included): the sheet is laid out as a full grid, so without a
+/// limit two cells far apart in a file of a few kilobytes (`A1` and `XFD1048576`) ask for 17
+/// billion cells and the allocation failure aborts the process. 2²⁵ cells (1 GiB of grid) still
+/// hold a full-height sheet (1,048,576 rows) of 32 columns, more than an export's 20.
+const MAX_SHEET_CELLS: u64 = 1 << 25;
+
+/// The non-empty cells of an XLSX or XLSB worksheet from its cell reader (`next`), refused
+/// before the grid is built when their used area passes [`MAX_SHEET_CELLS`].
+fn sparse_cells<'a, E: Display>(
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, E>,
+) -> Result<Vec<calamine::Cell<Data>>, TableError> {
+    let mut cells = Vec::new();
+    let (mut rows, mut cols) = ((u32::MAX, 0), (u32::MAX, 0));
+    while let Some(cell) = next().map_err(xe)? {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        rows = (rows.0.min(row), rows.1.max(row));
+        cols = (cols.0.min(col), cols.1.max(col));
+        let area = u64::from(rows.1 - rows.0 + 1) * u64::from(cols.1 - cols.0 + 1);
+        if area > MAX_SHEET_CELLS {
+            return Err(TableError::Xlsx(format!(
+                "the sheet's used area is too large: over {MAX_SHEET_CELLS} cells"
+            )));
+        }
+        cells.push(calamine::Cell::new(
+            (row, col),
+            cell.get_value().clone().into(),
+        ));
+    }
+    Ok(cells)
 }
 
 fn range_to_table(range: &Range<Data>, max_rows: usize) -> Result<Table, TableError> {
@@ -1231,6 +1411,152 @@ mod tests {
         assert_eq!(duration_text(1.5), "36:00:00");
         assert_eq!(cell_text(&Data::Error(calamine::CellErrorType::NA)), "#N/A");
         assert_eq!(clean_cell("\u{200B} ก \u{00A0}"), "ก");
+    }
+
+    #[test]
+    fn far_apart_cells_are_refused_not_allocated() {
+        // Found while writing the import fuzz target (kept as its seed
+        // fuzz/seeds/import_rows/far_apart_cells.xlsx): a few kilobytes whose two cells span the
+        // whole sheet asked calamine for a 17-billion-cell grid, and the failed allocation
+        // aborted the process.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "ชื่อ").unwrap();
+        sheet.write_string(1_048_575, 16_383, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(bytes.len() < 10_000);
+        match read_table(&bytes, "bomb.xlsx", 10) {
+            Err(TableError::Xlsx(message)) => assert!(message.contains("too large"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        // A tall sheet within the limit is read as before.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "ชื่อ").unwrap();
+        sheet.write_string(0, 1, "n").unwrap();
+        sheet.write_string(99_999, 1, "last").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let table = read_table(&bytes, "tall.xlsx", 10).unwrap();
+        assert_eq!(table.headers, strings(&["ชื่อ", "n"]));
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.rows[0].line, 100_000);
+        assert_eq!(table.rows[0].cells, strings(&["", "last"]));
+    }
+
+    /// An ODS workbook whose `content.xml` is `content`.
+    fn ods(content: &str) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let manifest = r#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>"#;
+        for (name, data) in [
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+            ("META-INF/manifest.xml", manifest),
+            ("content.xml", content),
+        ] {
+            zip.start_file(name, stored).unwrap();
+            io::Write::write_all(&mut zip, data.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    const ODS_HEAD: &str = r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Sheet1"><table:table-row><table:table-cell office:value-type="string"><text:p>ชื่อ</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>n</text:p></table:table-cell></table:table-row>"#;
+    const ODS_TAIL: &str =
+        "</table:table></office:spreadsheet></office:body></office:document-content>";
+
+    fn ods_refused(content: &str, why: &str) {
+        let bytes = ods(content);
+        assert!(ods_problem(&bytes).is_some_and(|p| p.contains(why)));
+        match read_table(&bytes, "bad.ods", 10) {
+            Err(TableError::Xlsx(message)) => assert!(message.contains(why), "{message}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ods_that_calamine_would_read_forever_or_without_bound_is_refused() {
+        // A table left open: calamine's table loop never ended. Found by fuzzing (seed
+        // fuzz/seeds/import_rows/ods_table_left_open.xml, which the target wraps into an ODS).
+        ods_refused(ODS_HEAD, "not closed");
+        // One element standing for ten billion spaces, all written out.
+        let row = |cell: &str| format!("<table:table-row>{cell}</table:table-row>");
+        let spaces = row(
+            r#"<table:table-cell office:value-type="string"><text:p>a<text:s text:c="10000000000"/>b</text:p></table:table-cell>"#,
+        );
+        ods_refused(&format!("{ODS_HEAD}{spaces}{ODS_TAIL}"), "spaces");
+        // A cell repeated over a million rows and 50 columns: 50 million cells (under calamine's
+        // own limit of 100 million), some 3 GB, from a few hundred bytes.
+        let repeated = r#"<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="50" office:value-type="float" office:value="1"/></table:table-row>"#;
+        ods_refused(&format!("{ODS_HEAD}{repeated}{ODS_TAIL}"), "too large");
+
+        // What LibreOffice writes is read: the rest of the sheet as repeated empty cells.
+        let data = row(
+            r#"<table:table-cell office:value-type="string"><text:p>สม<text:s text:c="2"/>ศรี</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="3"/><table:table-cell table:number-columns-repeated="16382"/>"#,
+        );
+        let filler = r#"<table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#;
+        let bytes = ods(&format!("{ODS_HEAD}{data}{filler}{ODS_TAIL}"));
+        assert_eq!(ods_problem(&bytes), None);
+        let table = read_table(&bytes, "whole.ods", 10).unwrap();
+        assert_eq!(table.headers, strings(&["ชื่อ", "n"]));
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.rows[0].cells, strings(&["สม  ศรี", "3"]));
+    }
+
+    #[test]
+    fn after_a_utf8_mark_both_readers_refuse_nul_and_invalid_utf8() {
+        // Found by the import fuzz target: after a UTF-8 byte order mark the whole-file reader
+        // replaced invalid bytes with U+FFFD (a name stored with a replacement character) and
+        // refused NUL, while the streaming reader (used for large files) refused the first and
+        // passed the second on.
+        let stream = |bytes: &[u8]| -> Result<Table, TableError> {
+            let mut rows = CsvRows::new(Cursor::new(bytes.to_vec()))?;
+            let collected = rows.by_ref().collect::<Result<Vec<_>, _>>()?;
+            Ok(Table {
+                headers: rows.headers().to_vec(),
+                rows: collected,
+            })
+        };
+        let invalid = b"\xEF\xBB\xBFname,village\nok,55010101\nsom\xFFsri,55010101\n";
+        match read_table(invalid, "list.csv", 10) {
+            Err(TableError::Csv { line, message }) => {
+                assert_eq!(line, 3);
+                assert!(message.contains("UTF-8"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(stream(invalid), Err(TableError::Csv { .. })));
+        let nul = b"\xEF\xBB\xBFname,village\nso\0m,55010101\n";
+        assert!(matches!(
+            read_table(nul, "list.csv", 10),
+            Err(TableError::UnknownFormat)
+        ));
+        assert!(matches!(stream(nul), Err(TableError::UnknownFormat)));
+        // Valid text after the mark is read the same by both.
+        let good = "\u{FEFF}ชื่อ,หมู่บ้าน\nสมศรี,55010101\n".as_bytes();
+        let whole = read_table(good, "list.csv", 10).unwrap();
+        assert_eq!(whole, stream(good).unwrap());
+        assert_eq!(whole.rows[0].cells, strings(&["สมศรี", "55010101"]));
+    }
+
+    #[test]
+    fn ods_with_a_table_inside_a_row_is_measured_without_overflow() {
+        // Found by the import fuzz target (a mutated seed): a `table:table` opened inside a
+        // repeated row of another table restarted the row count under the open row, and closing
+        // that row subtracted its first row from a smaller count (an arithmetic overflow).
+        let content = format!(
+            "{ODS_HEAD}{}{ODS_TAIL}",
+            r#"<table:table-row table:number-rows-repeated="2"><table:table-cell office:value-type="string"><text:p>a</text:p><table:table table:name="in"><table:table-cell office:value-type="boolean" office:boolean-value="true"/></table:table-cell></table:table-row></table:table>"#
+        );
+        let bytes = ods(&content);
+        assert_eq!(ods_problem(&bytes), None);
+        // Whatever calamine makes of it, it answers.
+        let _ = read_table(&bytes, "nested.ods", 10);
+        // Left open, the outer table is refused as before.
+        let open = ods(&format!(
+            "{ODS_HEAD}{}",
+            r#"<table:table-row table:number-rows-repeated="2"><table:table-cell office:value-type="string"><text:p>a</text:p><table:table table:name="in"><table:table-cell office:value-type="string"/></table:table-row>"#
+        ));
+        assert!(ods_problem(&open).is_some_and(|p| p.contains("not closed")));
     }
 
     #[test]

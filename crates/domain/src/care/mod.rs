@@ -4,9 +4,10 @@
 
 pub mod adl;
 pub mod plan;
+pub mod sync;
 pub mod visit;
 pub mod vitals;
 
 pub use adl::{Assessment, Group};
-pub use visit::{Need, VisitForm, VisitInput};
+pub use visit::{Need, VisitForm, VisitInput, check_client_id};
 pub use vitals::{BmiGroup, Flag, Severity, Vitals, VitalsForm};

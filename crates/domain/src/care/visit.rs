@@ -48,6 +48,17 @@ pub const MAX_TEXT: usize = 2000;
 /// How far ahead of the server's clock a visit time may be (phones' clocks drift).
 pub const CLOCK_SLACK_MINUTES: i64 = 10;
 
+/// The earliest visit time accepted: 1 January 2000 (พ.ศ. 2543), 00:00 Thai time. Older is a
+/// slip of the year or a phone whose clock was reset (the fuzz target found year −1 accepted as
+/// a wall-clock time); no record kept here is that old.
+pub fn earliest_visit() -> DateTime<Utc> {
+    bangkok()
+        .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+        .single()
+        .expect("a fixed, unambiguous time")
+        .with_timezone(&Utc)
+}
+
 /// The visit form as typed. Numbers stay text until [`VisitForm::check`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -129,6 +140,10 @@ impl VisitForm {
                     errors.push(FieldError::new("visited_at", "visit_in_future"));
                     None
                 }
+                Some(t) if t < earliest_visit() => {
+                    errors.push(FieldError::new("visited_at", "visit_too_old"));
+                    None
+                }
                 Some(t) => Some(t),
             },
         };
@@ -188,6 +203,19 @@ impl VisitInput {
             .zip(a.scores)
             .map(|(i, s)| (i.name.to_owned(), s.to_string()))
             .collect()
+    }
+}
+
+/// A device-made id: 8–64 letters, digits, `-` or `_` (a UUID fits).
+pub fn check_client_id(field: &'static str, id: &str) -> Result<(), FieldError> {
+    let ok = (8..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, "client_id_invalid"))
     }
 }
 
@@ -281,6 +309,32 @@ mod tests {
         assert!(f.check(now()).is_ok());
         f.visited_at = "2026-11-23T10:11".into();
         assert!(f.check(now()).is_err());
+    }
+
+    #[test]
+    fn a_visit_before_2000_is_refused() {
+        let mut f = form();
+        for (at, ok) in [
+            ("2000-01-01T00:00", true),
+            ("1999-12-31T23:59", false),
+            ("1999-12-31T23:59:59+07:00", false),
+            ("1999-12-31T17:00:00Z", true),
+            ("0001-01-01T00:00", false),
+            ("-0001-01-01T00:00", false),
+        ] {
+            f.visited_at = at.into();
+            match f.check(now()) {
+                Ok(v) => assert!(ok, "{at} accepted as {}", v.visited_at),
+                Err(e) => {
+                    assert!(!ok, "{at}: {e:?}");
+                    let codes: Vec<_> = e.iter().map(|e| (e.field, e.code)).collect();
+                    assert!(
+                        codes.contains(&("visited_at", "visit_too_old")),
+                        "{at}: {codes:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

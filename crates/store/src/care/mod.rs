@@ -215,18 +215,9 @@ fn fill(am: &mut visits::ActiveModel, v: &VisitInput) {
     am.notes = Set(v.notes.clone());
 }
 
-/// A device-made id: 8–64 letters, digits, `-` or `_` (a UUID fits).
-pub fn check_client_id(field: &'static str, id: &str) -> Result<(), FieldError> {
-    let ok = (8..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(FieldError::new(field, "client_id_invalid"))
-    }
-}
+/// A device-made id (op, client and photo ids); the rule lives in the domain, where the fuzz
+/// target reaches it too.
+pub use ruamjai_domain::care::check_client_id;
 
 /// One visit (new, or an edit of one already synced) as a device sends it.
 #[derive(Debug, Clone, PartialEq)]

@@ -100,6 +100,7 @@ err-until_before_since = The end date cannot be before the start date.
 err-too_many = At most 100 records at a time.
 err-datetime_invalid = Invalid date and time: use dd/mm/yyyy hh:mm.
 err-visit_in_future = The visit time is in the future; check the device's clock.
+err-visit_too_old = The visit time is too old (before 2000); check the year and the device's clock.
 err-client_id_invalid = The device's record id is invalid; save the record again.
 err-user_not_found = No such account.
 err-person_not_found = No such person within your responsibility.

@@ -4,13 +4,11 @@
 //! older version comes back as `conflict` and waits for review), visit photos, and a person's
 //! visits. Personal data: 404 outside the caller's reach, every read and change audited.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ruamjai_domain::care::{VisitForm, VitalsForm};
+use ruamjai_domain::care::sync::{SyncRequest, VisitPayload};
 use ruamjai_store::care::{DueVisit, SyncStatus, Visit, VisitSubmission};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -109,125 +107,16 @@ pub async fn my_visits(
     }))
 }
 
-/// Vital signs as typed (numbers as text or JSON numbers; empty or absent when not taken).
-#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
-#[serde(default)]
-pub struct VitalsFields {
-    /// mmHg.
-    #[schema(value_type = Option<String>)]
-    pub systolic: Loose,
-    /// mmHg.
-    #[schema(value_type = Option<String>)]
-    pub diastolic: Loose,
-    /// Beats per minute.
-    #[schema(value_type = Option<String>)]
-    pub pulse: Loose,
-    /// °C.
-    #[schema(value_type = Option<String>)]
-    pub temperature: Loose,
-    /// %.
-    #[schema(value_type = Option<String>)]
-    pub spo2: Loose,
-    /// Capillary glucose, mg/dL.
-    #[schema(value_type = Option<String>)]
-    pub glucose: Loose,
-    /// kg.
-    #[schema(value_type = Option<String>)]
-    pub weight: Loose,
-    /// cm.
-    #[schema(value_type = Option<String>)]
-    pub height: Loose,
-}
-
-/// A value typed on the phone: text, a number or null; the server checks it.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Loose(pub String);
-
-impl<'de> Deserialize<'de> for Loose {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self(match serde_json::Value::deserialize(d)? {
-            serde_json::Value::String(s) => s,
-            serde_json::Value::Number(n) => n.to_string(),
-            _ => String::new(),
-        }))
+/// What the store takes from one visit of the batch.
+fn submission(v: VisitPayload) -> VisitSubmission {
+    let (ids, form) = v.into_parts();
+    VisitSubmission {
+        op_id: ids.op_id,
+        client_id: ids.client_id,
+        person_id: ids.person_id,
+        base_version: ids.base_version,
+        form,
     }
-}
-
-/// One visit (or an edit of one) as the device recorded it.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct VisitPayload {
-    /// The device's id of this change (a UUID); a retry repeats it.
-    pub op_id: String,
-    /// The device's id of the visit (a UUID); for a new visit usually the same as `op_id`.
-    pub client_id: String,
-    pub person_id: i64,
-    /// For an edit: the version it was made against; null for a new visit.
-    #[serde(default)]
-    pub base_version: Option<i32>,
-    /// RFC 3339 (`2026-11-23T09:30:00+07:00`).
-    pub visited_at: String,
-    /// Where the visit was recorded.
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub lat: Loose,
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub lon: Loose,
-    #[serde(default)]
-    pub vitals: VitalsFields,
-    /// Barthel ADL item scores by item (`feeding`, `grooming`, `transfer`, `toilet`, `mobility`,
-    /// `dressing`, `stairs`, `bathing`, `bowels`, `bladder`); null when not assessed.
-    #[serde(default)]
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
-    pub adl: Option<BTreeMap<String, Loose>>,
-    /// `food`, `medicine`, `assistive_device`, `caregiver`, `home_repair`, `money`,
-    /// `transport`, `health_care`, `rehabilitation`, `documents`, `other`.
-    #[serde(default)]
-    pub needs: Vec<String>,
-    #[serde(default)]
-    pub needs_note: String,
-    #[serde(default)]
-    pub notes: String,
-}
-
-impl VisitPayload {
-    fn submission(self) -> VisitSubmission {
-        let v = self.vitals;
-        VisitSubmission {
-            op_id: self.op_id,
-            client_id: self.client_id,
-            person_id: self.person_id,
-            base_version: self.base_version,
-            form: VisitForm {
-                visited_at: self.visited_at,
-                lat: self.lat.0,
-                lon: self.lon.0,
-                vitals: VitalsForm {
-                    systolic: v.systolic.0,
-                    diastolic: v.diastolic.0,
-                    pulse: v.pulse.0,
-                    temperature: v.temperature.0,
-                    spo2: v.spo2.0,
-                    glucose: v.glucose.0,
-                    weight: v.weight.0,
-                    height: v.height.0,
-                },
-                adl: self
-                    .adl
-                    .map(|m| m.into_iter().map(|(k, v)| (k, v.0)).collect()),
-                needs: self.needs,
-                needs_note: self.needs_note,
-                notes: self.notes,
-            },
-        }
-    }
-}
-
-/// A batch of visits from a device's outbox.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct SyncRequest {
-    /// At most 100.
-    pub visits: Vec<VisitPayload>,
 }
 
 /// What happened to one visit of the batch.
@@ -269,7 +158,7 @@ pub async fn sync_visits(
     let mut results = Vec::with_capacity(req.visits.len());
     for v in req.visits {
         let client_id = v.client_id.clone();
-        let sub = v.submission();
+        let sub = submission(v);
         let item = match state.store.sync_visit(&c.caller.actor, &sub, &c.meta).await {
             Ok(r) => SyncItemResponse {
                 client_id,

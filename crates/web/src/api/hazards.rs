@@ -14,10 +14,10 @@ use ruamjai_store::hazards::{Alert, Station};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::care::Loose;
 use crate::AppState;
 use crate::caller::ApiCaller;
 use crate::error::{ErrorBody, WebError, area_code_or_404};
+use ruamjai_domain::care::sync::Loose;
 
 /// An area filter.
 #[derive(Debug, Deserialize, IntoParams)]
