@@ -48,6 +48,8 @@ pub struct Store {
     /// Public gap counts by area, kept for a while: the public page must not let anyone make
     /// the server scan a province's persons on every request.
     pub(crate) public_gaps: crate::assistance::PublicGapsCache,
+    /// Public dashboards by area, kept for a minute (see `Store::public_dashboard`).
+    pub(crate) public_dashboards: crate::registry::counts::PublicDashboardCache,
 }
 
 impl Store {
@@ -86,6 +88,7 @@ impl Store {
             db,
             files: std::sync::Arc::new(crate::files::LocalDisk::new(default_files_dir(url))),
             public_gaps: Default::default(),
+            public_dashboards: Default::default(),
         })
     }
 

@@ -28,6 +28,7 @@ both!(
     an_unreadable_file_imports_nothing,
     counts_follow_writes_and_match_a_rebuild,
     public_counts_are_suppressed,
+    public_dashboard_is_kept_until_the_snapshot_is_rebuilt,
     stale_edits_are_refused,
     area_filters_select_exactly_the_subtree,
 );
@@ -990,6 +991,64 @@ async fn public_counts_are_suppressed(db: TestDb) {
             }
         }
     }
+}
+
+async fn public_dashboard_is_kept_until_the_snapshot_is_rebuilt(db: TestDb) {
+    use sea_orm::ConnectionTrait;
+    let s = &db.store;
+    villages(s).await;
+    let a = admin(s).await;
+    for i in 0..12 {
+        s.create_person(
+            &a,
+            person(&format!("คน{i}"), "ก", "55010101"),
+            vec![],
+            None,
+            &meta(),
+        )
+        .await
+        .unwrap();
+    }
+    s.refresh_counts().await.unwrap();
+    let total = |d: &ruamjai_store::registry::Dashboard| d.totals.as_ref().unwrap().total;
+    let first = s.public_dashboard(Some(&code("550101"))).await.unwrap();
+    assert_eq!(total(&first), CountCell::Count(12));
+    // The snapshot changed under the server (as another process would change it): the page is
+    // served from memory meanwhile, without reading the database.
+    s.raw()
+        .execute_unprepared(
+            "UPDATE public_counts SET n = 99 WHERE area_code = '550101' AND category = 'total'",
+        )
+        .await
+        .unwrap();
+    let kept = s.public_dashboard(Some(&code("550101"))).await.unwrap();
+    assert_eq!(total(&kept), CountCell::Count(12));
+    // Another area is read afresh.
+    let district = s.public_dashboard(Some(&code("5501"))).await.unwrap();
+    assert_eq!(
+        district
+            .rows
+            .iter()
+            .find(|r| r.area.as_ref().unwrap().code.as_str() == "550101")
+            .unwrap()
+            .total,
+        CountCell::Count(99)
+    );
+    // A rebuilt snapshot shows at once.
+    for i in 0..3 {
+        s.create_person(
+            &a,
+            person(&format!("ใหม่{i}"), "ก", "55010101"),
+            vec![],
+            None,
+            &meta(),
+        )
+        .await
+        .unwrap();
+    }
+    s.refresh_public_counts().await.unwrap();
+    let fresh = s.public_dashboard(Some(&code("550101"))).await.unwrap();
+    assert_eq!(total(&fresh), CountCell::Count(15));
 }
 
 async fn stale_edits_are_refused(db: TestDb) {
