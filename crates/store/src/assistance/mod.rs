@@ -381,7 +381,10 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let children: Vec<crate::areas::Area> = crate::areas::entity::Entity::find()
-            .filter(crate::areas::entity::Column::Code.starts_with(area.as_str()))
+            .filter(crate::areas::within(
+                crate::areas::entity::Column::Code,
+                area,
+            ))
             .all(&self.db)
             .await?
             .into_iter()
@@ -460,7 +463,7 @@ impl Store {
         let mut after = 0i64;
         loop {
             let chunk = persons::Entity::find()
-                .filter(persons::Column::VillageCode.starts_with(area.as_str()))
+                .filter(crate::areas::within(persons::Column::VillageCode, area))
                 .filter(persons::Column::Status.eq("active"))
                 .filter(persons::Column::Id.gt(after))
                 .order_by_asc(persons::Column::Id)

@@ -181,7 +181,7 @@ impl Store {
             q = q.filter(c);
         }
         if let Some(a) = area {
-            q = q.filter(stations::Column::VillageCode.starts_with(a.as_str()));
+            q = q.filter(crate::areas::within(stations::Column::VillageCode, a));
         }
         let list = q
             .order_by_asc(stations::Column::VillageCode)
@@ -447,7 +447,7 @@ impl Store {
             q = q.filter(c);
         }
         if let Some(a) = area {
-            q = q.filter(alerts::Column::VillageCode.starts_with(a.as_str()));
+            q = q.filter(crate::areas::within(alerts::Column::VillageCode, a));
         }
         if open_only {
             q = q.filter(alerts::Column::AcknowledgedAt.is_null());

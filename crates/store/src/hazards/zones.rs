@@ -829,7 +829,7 @@ impl Store {
             let above: Vec<String> = a.lineage().into_iter().map(|x| x.to_string()).collect();
             q = q.filter(
                 Condition::any()
-                    .add(hazard_zones::Column::AreaCode.starts_with(a.as_str()))
+                    .add(crate::areas::within(hazard_zones::Column::AreaCode, a))
                     .add(hazard_zones::Column::AreaCode.is_in(above)),
             );
         }
@@ -1048,7 +1048,7 @@ impl Store {
             q = q.filter(c);
         }
         if let Some(a) = area {
-            q = q.filter(persons::Column::VillageCode.starts_with(a.as_str()));
+            q = q.filter(crate::areas::within(persons::Column::VillageCode, a));
         }
         let rows = q
             .order_by_asc(persons::Column::Id)

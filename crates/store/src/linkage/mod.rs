@@ -337,7 +337,7 @@ async fn registry_records(
     area: &AreaCode,
 ) -> Result<(Vec<persons::Model>, Vec<Record>)> {
     let mut q = persons::Entity::find()
-        .filter(persons::Column::VillageCode.starts_with(area.as_str()))
+        .filter(crate::areas::within(persons::Column::VillageCode, area))
         .filter(persons::Column::Status.ne(PersonStatus::Merged.as_str()));
     if let Some(c) = scope_condition(
         persons::Column::VillageCode,
@@ -867,7 +867,7 @@ impl Store {
             );
         }
         if let Some(a) = area {
-            q = q.filter(link_reviews::Column::VillageCode.starts_with(a.as_str()));
+            q = q.filter(crate::areas::within(link_reviews::Column::VillageCode, a));
         }
         let rows = q
             .order_by_desc(link_reviews::Column::Status.eq(ReviewStatus::Open.as_str()))

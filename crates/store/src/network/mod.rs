@@ -332,7 +332,7 @@ impl Store {
             if !reaches(&scope, a) {
                 return Err(not_found());
             }
-            q = q.filter(organisations::Column::AreaCode.starts_with(a.as_str()));
+            q = q.filter(crate::areas::within(organisations::Column::AreaCode, a));
         }
         if let Some(s) = sector {
             q = q.filter(organisations::Column::Sector.eq(s.as_str()));
@@ -706,7 +706,7 @@ impl Store {
             if !scope.contains(a) {
                 return Err(not_found());
             }
-            sel = sel.filter(volunteers::Column::AreaCode.starts_with(a.as_str()));
+            sel = sel.filter(crate::areas::within(volunteers::Column::AreaCode, a));
         }
         if let Some(k) = q.kind {
             sel = sel.filter(volunteers::Column::Kind.eq(k.as_str()));
@@ -1003,7 +1003,7 @@ impl Store {
             orgs = orgs.filter(c);
         }
         if let Some(a) = area {
-            orgs = orgs.filter(organisations::Column::AreaCode.starts_with(a.as_str()));
+            orgs = orgs.filter(crate::areas::within(organisations::Column::AreaCode, a));
         }
         let mut per_sector: HashMap<String, u64> = HashMap::new();
         for (sector, code) in orgs.into_tuple::<(String, String)>().all(&self.db).await? {
@@ -1023,7 +1023,7 @@ impl Store {
             vols = vols.filter(c);
         }
         if let Some(a) = area {
-            vols = vols.filter(volunteers::Column::AreaCode.starts_with(a.as_str()));
+            vols = vols.filter(crate::areas::within(volunteers::Column::AreaCode, a));
         }
         let vols: Vec<(i64, String, String, bool)> = vols.into_tuple().all(&self.db).await?;
         let mut per_kind: HashMap<String, u64> = HashMap::new();
@@ -1096,7 +1096,7 @@ impl Store {
             villages = villages.filter(s);
         }
         if let Some(a) = area {
-            villages = villages.filter(crate::areas::entity::Column::Code.starts_with(a.as_str()));
+            villages = villages.filter(crate::areas::within(crate::areas::entity::Column::Code, a));
         }
         let villages = sea_orm::PaginatorTrait::count(villages, &self.db).await?;
         // Names of the lines.
