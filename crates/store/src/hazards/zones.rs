@@ -1019,6 +1019,8 @@ impl Store {
                 .detail(json!({
                     "listed": out.evacuees.len(),
                     "unlocated": out.unlocated.len(),
+                    // Who was shown, for each person's access log (registry::privacy).
+                    "ids": out.evacuees.iter().chain(&out.unlocated).map(|e| e.person_id).collect::<Vec<_>>(),
                 })),
         )
         .await?;
@@ -1069,8 +1071,11 @@ impl Store {
         out.sort_by_key(|e| evacuation_key(e.priority, e.alone, e.age.map(|a| a.max(0) as u32)));
         audit::append(
             &self.db,
-            NewEntry::by(actor, AuditAction::PersonSearch, meta)
-                .detail(json!({ "map": area.map(AreaCode::as_str), "shown": out.len() })),
+            NewEntry::by(actor, AuditAction::PersonSearch, meta).detail(json!({
+                "map": area.map(AreaCode::as_str),
+                "shown": out.len(),
+                "ids": out.iter().map(|e| e.person_id).collect::<Vec<_>>(),
+            })),
         )
         .await?;
         Ok(Some(Some(out)))

@@ -190,6 +190,7 @@ const LIST_ACTIONS: &[AuditAction] = &[
     AuditAction::LinkReviewView,
     AuditAction::LinkDecide,
     AuditAction::GroupChange,
+    AuditAction::EvacuationList,
 ];
 
 /// Rows of one table in an export: column → value.

@@ -1272,6 +1272,54 @@ async fn the_access_log_lists_who_read_the_person(db: TestDb) {
     );
     // Newest first.
     assert!(again.windows(2).all(|w| w[0].id > w[1].id));
+    // The evacuation list of a zone around her home and the map's persons layer showed her;
+    // the map of another district did not.
+    let zone = s
+        .create_zone(
+            &f.staff,
+            &ruamjai_domain::hazards::ZoneForm {
+                name: "น้ำท่วม".into(),
+                kind: "flood".into(),
+                area_code: "55010101".into(),
+                ..Default::default()
+            },
+            r#"{"type":"Polygon","coordinates":[[[100.77,18.78],[100.78,18.78],[100.78,18.79],[100.77,18.79],[100.77,18.78]]]}"#,
+            None,
+            &meta(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let list = s.evacuation(&f.staff, zone, &meta()).await.unwrap();
+    assert!(list.evacuees.iter().any(|e| e.person_id == f.subject));
+    let map = s
+        .vulnerable_on_map(&f.staff, Some(&code("5501")), 1000, &meta())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(map.iter().any(|e| e.person_id == f.subject));
+    s.vulnerable_on_map(&far, None, 1000, &meta())
+        .await
+        .unwrap();
+    let fourth = s
+        .person_access_log(&f.area_admin, f.subject, 500, &meta())
+        .await
+        .unwrap();
+    let newer: Vec<(&str, bool, Option<&str>)> = fourth
+        .iter()
+        .take_while(|a| a.id > third[0].id)
+        .map(|a| (a.action.as_str(), a.listed, a.entity.as_deref()))
+        .collect();
+    assert_eq!(
+        newer,
+        vec![
+            ("person.search", true, None),
+            ("hazard.evacuation_list", true, Some("hazard_zone")),
+            ("person.access_view", false, Some("person")),
+        ],
+        "{fourth:#?}"
+    );
     let _ = (&f.op, f.duplicate, f.neighbour, f.photo, &f.admin);
 }
 
