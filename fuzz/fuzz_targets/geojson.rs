@@ -209,8 +209,12 @@ fn to_pt(x: i64, y: i64) -> Pt {
 /// ring is closed by repeating its first position); 0xFF starts a hole in the same polygon,
 /// 0xFE another polygon of the same zone, 0xFD another zone. Coordinates are kept in units so
 /// the reference below computes exactly in integers.
+/// A ring in units, a polygon (shell then holes), a zone's polygons.
+type UnitRing = Vec<(i64, i64)>;
+type UnitZone = Vec<Vec<UnitRing>>;
+
 fn structured(bytes: &[u8]) {
-    let mut zones: Vec<Vec<Vec<Vec<(i64, i64)>>>> = vec![vec![vec![vec![]]]];
+    let mut zones: Vec<UnitZone> = vec![vec![vec![vec![]]]];
     let mut pending: Option<i64> = None;
     for &b in bytes {
         match b {

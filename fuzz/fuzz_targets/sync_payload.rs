@@ -137,16 +137,16 @@ fn check_visit(form: &VisitForm) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(req) = serde_json::from_slice::<SyncRequest>(data) {
-        if req.visits.len() <= MAX_BATCH {
-            for v in req.visits {
-                let ids_ok = check_client_id("op_id", &v.op_id).is_ok()
-                    && check_client_id("client_id", &v.client_id).is_ok();
-                if ids_ok {
-                    assert!(v.op_id.len() <= 64 && v.op_id.is_ascii());
-                }
-                check_visit(&v.into_parts().1);
+    if let Ok(req) = serde_json::from_slice::<SyncRequest>(data)
+        && req.visits.len() <= MAX_BATCH
+    {
+        for v in req.visits {
+            let ids_ok = check_client_id("op_id", &v.op_id).is_ok()
+                && check_client_id("client_id", &v.client_id).is_ok();
+            if ids_ok {
+                assert!(v.op_id.len() <= 64 && v.op_id.is_ascii());
             }
+            check_visit(&v.into_parts().1);
         }
     }
     if let Ok(form) = serde_json::from_slice::<VisitForm>(data) {
