@@ -47,9 +47,9 @@ pub struct Store {
     pub(crate) files: crate::files::Files,
     /// Public gap counts by area, kept for a while: the public page must not let anyone make
     /// the server scan a province's persons on every request.
-    pub(crate) public_gaps: crate::assistance::PublicGapsCache,
+    pub(crate) public_gaps: crate::timed::TimedCache<crate::assistance::PublicGaps>,
     /// Public dashboards by area, kept for a minute (see `Store::public_dashboard`).
-    pub(crate) public_dashboards: crate::registry::counts::PublicDashboardCache,
+    pub(crate) public_dashboards: crate::timed::TimedCache<crate::registry::Dashboard>,
 }
 
 impl Store {
@@ -87,8 +87,10 @@ impl Store {
         Ok(Self {
             db,
             files: std::sync::Arc::new(crate::files::LocalDisk::new(default_files_dir(url))),
-            public_gaps: Default::default(),
-            public_dashboards: Default::default(),
+            public_gaps: crate::timed::TimedCache::new(crate::assistance::PUBLIC_GAPS_FOR),
+            public_dashboards: crate::timed::TimedCache::new(
+                crate::registry::counts::PUBLIC_DASHBOARD_FOR,
+            ),
         })
     }
 

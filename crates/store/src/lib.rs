@@ -23,6 +23,7 @@ pub mod registry;
 pub mod tabular;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod timed;
 
 pub use db::{Backend, Store, default_files_dir};
 pub use error::StoreError;

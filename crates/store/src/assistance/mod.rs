@@ -350,17 +350,9 @@ impl Store {
     /// with any gap and with each gap, sensitive categories never counted, counts of 1–9 (and
     /// what would give them away) suppressed. No person is listed, so nothing is audited.
     pub async fn public_gaps(&self, area: &AreaCode) -> Result<PublicGaps> {
-        let key = area.to_string();
-        if let Some((at, g)) = lock(&self.public_gaps).get(&key)
-            && at.elapsed() < PUBLIC_GAPS_FOR
-        {
-            return Ok(g.clone());
-        }
-        let g = self.count_public_gaps(area).await?;
-        let mut cache = lock(&self.public_gaps);
-        cache.retain(|_, (at, _)| at.elapsed() < PUBLIC_GAPS_FOR);
-        cache.insert(key, (std::time::Instant::now(), g.clone()));
-        Ok(g)
+        self.public_gaps
+            .get_or(area.to_string(), self.count_public_gaps(area))
+            .await
     }
 
     async fn count_public_gaps(&self, area: &AreaCode) -> Result<PublicGaps> {
@@ -575,15 +567,7 @@ impl Store {
 }
 
 /// How long public gap counts are kept before they are counted again.
-const PUBLIC_GAPS_FOR: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// Public gap counts by area code, with when they were counted.
-pub(crate) type PublicGapsCache =
-    std::sync::Arc<std::sync::Mutex<HashMap<String, (std::time::Instant, PublicGaps)>>>;
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+pub(crate) const PUBLIC_GAPS_FOR: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The public gap counts of an area: each cell is persons with any gap, then with each gap
 /// (in [`Gap::ALL`] order), shown or suppressed.

@@ -176,14 +176,6 @@ pub struct AreaCounts {
 /// How long a public dashboard is served from memory before it is read again.
 pub const PUBLIC_DASHBOARD_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Public dashboards by area code (empty: the country), with when they were read.
-pub(crate) type PublicDashboardCache =
-    std::sync::Arc<std::sync::Mutex<HashMap<String, (std::time::Instant, Dashboard)>>>;
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// A dashboard: an area's counts and its children's, by category.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
@@ -477,7 +469,7 @@ impl Store {
             .on_conflict(OnConflict::column("key").update_column("value").to_owned());
         txn.execute(&q).await?;
         txn.commit().await?;
-        lock(&self.public_dashboards).clear();
+        self.public_dashboards.clear();
         Ok(())
     }
 
@@ -566,16 +558,9 @@ impl Store {
     /// shows within that time.
     pub async fn public_dashboard(&self, area: Option<&AreaCode>) -> Result<Dashboard> {
         let key = area.map(|a| a.to_string()).unwrap_or_default();
-        if let Some((at, d)) = lock(&self.public_dashboards).get(&key)
-            && at.elapsed() < PUBLIC_DASHBOARD_FOR
-        {
-            return Ok(d.clone());
-        }
-        let d = self.count_public_dashboard(area).await?;
-        let mut cache = lock(&self.public_dashboards);
-        cache.retain(|_, (at, _)| at.elapsed() < PUBLIC_DASHBOARD_FOR);
-        cache.insert(key, (std::time::Instant::now(), d.clone()));
-        Ok(d)
+        self.public_dashboards
+            .get_or(key, self.count_public_dashboard(area))
+            .await
     }
 
     async fn count_public_dashboard(&self, area: Option<&AreaCode>) -> Result<Dashboard> {

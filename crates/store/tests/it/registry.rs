@@ -998,17 +998,23 @@ async fn public_dashboard_is_kept_until_the_snapshot_is_rebuilt(db: TestDb) {
     let s = &db.store;
     villages(s).await;
     let a = admin(s).await;
-    for i in 0..12 {
-        s.create_person(
-            &a,
-            person(&format!("คน{i}"), "ก", "55010101"),
-            vec![],
-            None,
-            &meta(),
-        )
-        .await
-        .unwrap();
-    }
+    let add = |name: &'static str, n: usize| {
+        let a = a.clone();
+        async move {
+            for i in 0..n {
+                s.create_person(
+                    &a,
+                    person(&format!("{name}{i}"), "ก", "55010101"),
+                    vec![],
+                    None,
+                    &meta(),
+                )
+                .await
+                .unwrap();
+            }
+        }
+    };
+    add("คน", 12).await;
     s.refresh_counts().await.unwrap();
     let total = |d: &ruamjai_store::registry::Dashboard| d.totals.as_ref().unwrap().total;
     let first = s.public_dashboard(Some(&code("550101"))).await.unwrap();
@@ -1035,17 +1041,7 @@ async fn public_dashboard_is_kept_until_the_snapshot_is_rebuilt(db: TestDb) {
         CountCell::Count(99)
     );
     // A rebuilt snapshot shows at once.
-    for i in 0..3 {
-        s.create_person(
-            &a,
-            person(&format!("ใหม่{i}"), "ก", "55010101"),
-            vec![],
-            None,
-            &meta(),
-        )
-        .await
-        .unwrap();
-    }
+    add("ใหม่", 3).await;
     s.refresh_public_counts().await.unwrap();
     let fresh = s.public_dashboard(Some(&code("550101"))).await.unwrap();
     assert_eq!(total(&fresh), CountCell::Count(15));
@@ -1229,7 +1225,6 @@ async fn an_unreadable_file_imports_nothing(db: TestDb) {
 async fn area_filters_select_exactly_the_subtree(db: TestDb) {
     let s = &db.store;
     let a = admin(s).await;
-    let cli = Actor::command_line();
     let places = [
         ("550101", 1),
         ("550108", 99),
@@ -1241,22 +1236,10 @@ async fn area_filters_select_exactly_the_subtree(db: TestDb) {
         ("550909", 99),
         ("551001", 1),
     ];
+    ruamjai_store::testing::villages(s, &places).await;
     let mut people = Vec::new();
     for (k, (sub, no)) in places.into_iter().enumerate() {
-        let village = s
-            .create_village(
-                &cli,
-                &code(sub),
-                NewVillage {
-                    village_no: no,
-                    name_th: format!("บ้านทดสอบ {no}"),
-                    name_en: String::new(),
-                },
-                &meta(),
-            )
-            .await
-            .unwrap();
-        let village = village.code.to_string();
+        let village = format!("{sub}{no:02}");
         let id = s
             .create_person(
                 &a,
